@@ -1,0 +1,161 @@
+"""The ``mltestscore`` command line: gate, explain, rubric, report, schema, reference."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mltestscore.rubric import RUBRIC, SECTION_TITLES, SECTIONS, UnknownTestId, get, manual_hint
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+# Subcommands that live beside their feature; each module has add_subcommands(subparsers).
+_EXTENSIONS = (
+    ("mltestscore.reports.cli", "report", "render a report file (needs the reports module)"),
+    ("mltestscore.schema_infer", "schema", "infer a draft schema from data"),
+    ("mltestscore.reference_model.cli", "reference", "train/evaluate/predict the reference recognizer"),
+)
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _section_min(text: str) -> tuple[str, float]:
+    from mltestscore.settings import parse_section_min
+
+    try:
+        return parse_section_min(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from mltestscore.gate import decide
+    from mltestscore.report import ReportError, load_report
+
+    try:
+        report = load_report(Path(args.report))
+    except ReportError as exc:
+        print(f"mltestscore gate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    score = report["score"]
+    sections = {s: float(v["score"]) for s, v in score["sections"].items()}
+    decision = decide(float(score["final"]), sections, fail_under=args.fail_under,
+                      section_min=dict(args.section_min or []))
+    print(f"ML Test Score {score['final']:g} ({score['band']['text']}); "
+          + ", ".join(f"{s} {v:g}" for s, v in sections.items()))
+    print(decision.summary)
+    return EXIT_OK if decision.passed else EXIT_FAIL
+
+
+def explain_text(test_id: str) -> str:
+    test = get(test_id)
+    lines = [
+        f"{test.id}  {test.title}",
+        f"section: {test.section} ({SECTION_TITLES[test.section]})",
+        "",
+        f"Asks: {test.asks}",
+        f"Automated (1 point): {test.automated}",
+    ]
+    try:
+        import mltestscore.checks  # noqa: F401
+        from mltestscore.registry import BUILTIN_CHECKS
+
+        spec = BUILTIN_CHECKS.get(test_id)
+    except Exception as exc:  # a broken optional dependency must not break explain
+        spec = None
+        lines.append(f"(built-in checks could not be loaded: {exc})")
+    if spec is not None:
+        lines.append(f"  built-in check: {spec.name}")
+        lines.append("  required fixtures: " + (", ".join(spec.fixtures) or "(none)"))
+        if spec.optional_fixtures:
+            lines.append("  optional fixtures: " + ", ".join(spec.optional_fixtures))
+        if spec.thresholds:
+            lines.append(
+                f'  thresholds ([tool.mltestscore.thresholds."{test_id}"]): '
+                + ", ".join(f"{k}={v!r}" for k, v in spec.thresholds.items())
+            )
+        if spec.doc:
+            lines.extend(["", *("  " + line for line in spec.doc.splitlines())])
+    lines += ["", f"Manual (0.5 points): {test.manual}", manual_hint(test_id)]
+    return "\n".join(lines)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    try:
+        print(explain_text(args.test_id))
+    except UnknownTestId as exc:
+        print(f"mltestscore explain: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_rubric(args: argparse.Namespace) -> int:
+    for section in SECTIONS:
+        print(f"{section}: {SECTION_TITLES[section]}")
+        for test in RUBRIC:
+            if test.section == section:
+                print(f"  {test.id:<10} {test.title}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mltestscore", description="ML Test Score: rubric, reports and deploy gate."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    gate = sub.add_parser("gate", help="exit 1 when a report's score is below the minimums")
+    gate.add_argument("report", metavar="REPORT.json", help="a report written by pytest --ml-score")
+    gate.add_argument("--fail-under", metavar="SCORE", type=_non_negative, default=None,
+                      help="minimum final score (default: none)")
+    gate.add_argument("--section-min", metavar="SECTION=SCORE", type=_section_min,
+                      action="append", help="minimum for one section, repeatable (e.g. monitor=1.5)")
+    gate.set_defaults(func=cmd_gate)
+
+    explain = sub.add_parser("explain", help="what a rubric test asks and how to earn it")
+    explain.add_argument("test_id", metavar="ID", help="a rubric id such as model.6")
+    explain.set_defaults(func=cmd_explain)
+
+    rubric = sub.add_parser("rubric", help="list the 28 tests")
+    rubric.set_defaults(func=cmd_rubric)
+
+    for module_name, command, help_text in _EXTENSIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            missing = sub.add_parser(command, help=f"{help_text} (unavailable: {exc})")
+            missing.set_defaults(func=_unavailable(command, exc))
+            continue
+        module.add_subcommands(sub)
+    return parser
+
+
+def _unavailable(command: str, exc: ImportError) -> object:
+    def run(args: argparse.Namespace) -> int:
+        extra = " (install mltestscore[torch])" if command == "reference" else ""
+        print(f"mltestscore {command}: unavailable: {exc}{extra}", file=sys.stderr)
+        return EXIT_USAGE
+
+    return run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Report renderers: pure functions of a run's result."""

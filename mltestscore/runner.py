@@ -1,0 +1,105 @@
+"""Running one check: inputs in, :class:`AutomatedEvidence` out, never an exception."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from mltestscore.context import CheckContext
+from mltestscore.registry import BUILTIN_CHECKS, CheckSpec
+from mltestscore.results import AutomatedEvidence, CheckResult, NotAutomated, Status
+
+
+def missing_inputs(spec: CheckSpec, available: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(name for name in spec.inputs if name not in available)
+
+
+def _coerce(spec: CheckSpec, value: object) -> CheckResult:
+    if isinstance(value, CheckResult):
+        return value
+    if value is None or value is True:
+        return CheckResult.passed(f"{spec.name} passed")
+    if value is False:
+        return CheckResult.failed(f"{spec.name} returned False")
+    raise TypeError(
+        f"check {spec.name} returned {type(value).__name__}; expected a CheckResult, "
+        "True/False or None"
+    )
+
+
+def summarize_exception(exc: BaseException, limit: int = 6) -> str:
+    """A short, readable traceback summary: the exception and its last frames."""
+    frames = traceback.extract_tb(exc.__traceback__)[-limit:]
+    where = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in frames)
+    return f"{type(exc).__name__}: {exc}\n{where}".rstrip()
+
+
+def run_check(
+    spec: CheckSpec,
+    inputs: Mapping[str, Any],
+    *,
+    thresholds: Mapping[str, Any] | None = None,
+    context: CheckContext | None = None,
+) -> AutomatedEvidence:
+    """Run ``spec`` with the given inputs; a crash becomes an ERROR outcome."""
+    source = f"builtin:{spec.test_id}" if spec.builtin else f"check:{spec.name}"
+    missing = missing_inputs(spec, inputs)
+    if missing:
+        fixtures = ", ".join(f"ml_{m}" for m in missing)
+        return AutomatedEvidence(
+            source,
+            Status.NOT_AUTOMATED,
+            f"not automated: define fixture(s) {fixtures}",
+            {"missing_fixtures": [f"ml_{m}" for m in missing]},
+        )
+    kwargs: dict[str, Any] = {
+        name: inputs[name] for name in spec.inputs + spec.optional_inputs if name in inputs
+    }
+    overrides = dict(thresholds or {})
+    unknown = sorted(set(overrides) - set(spec.thresholds))
+    if unknown:
+        return AutomatedEvidence(
+            source,
+            Status.ERROR,
+            f"unknown threshold(s) {', '.join(unknown)} for {spec.test_id}; "
+            f"expected some of: {', '.join(sorted(spec.thresholds)) or '(none)'}",
+        )
+    kwargs.update(overrides)
+    if spec.wants_context:
+        kwargs["context"] = context or CheckContext.default()
+    start = time.perf_counter()
+    try:
+        result = _coerce(spec, spec.func(**kwargs))
+    except NotAutomated as exc:
+        return AutomatedEvidence(
+            source, Status.NOT_AUTOMATED, f"not automated: {exc}",
+            duration_s=time.perf_counter() - start,
+        )
+    except Exception as exc:  # a crashing check is an outcome, not a crashed run
+        return AutomatedEvidence(
+            source,
+            Status.ERROR,
+            f"check raised {type(exc).__name__}: {exc}",
+            {"traceback": summarize_exception(exc)},
+            "Fix the error above (in the check's inputs or the check itself) and rerun.",
+            time.perf_counter() - start,
+        )
+    return AutomatedEvidence(
+        source, result.status, result.message, dict(result.evidence), result.next_step,
+        time.perf_counter() - start,
+    )
+
+
+def run_builtin(
+    test_id: str,
+    inputs: Mapping[str, Any],
+    *,
+    thresholds: Mapping[str, Any] | None = None,
+    context: CheckContext | None = None,
+) -> AutomatedEvidence:
+    """Run the built-in check for ``test_id`` (loading :mod:`mltestscore.checks`)."""
+    import mltestscore.checks  # noqa: F401  (registers the built-in checks)
+
+    return run_check(BUILTIN_CHECKS[test_id], inputs, thresholds=thresholds, context=context)

@@ -1,0 +1,1 @@
+"""pytest wiring for mltestscore (options, markers, fixtures → check arguments)."""

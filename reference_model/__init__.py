@@ -1,0 +1,1 @@
+"""The reference handwriting recognizer (needs the ``torch`` extra)."""
