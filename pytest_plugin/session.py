@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mltestscore.context import CheckContext
-from mltestscore.registry import BUILTIN_CHECKS, CheckSpec, checked_ids, spec_for
+from mltestscore.registry import CheckSpec, checked_ids, spec_for
 from mltestscore.results import AutomatedEvidence, Status
 from mltestscore.settings import Settings
 from mltestscore.pytest_plugin.items import (
@@ -97,13 +97,15 @@ class MLScoreSession:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        import mltestscore.checks  # noqa: F401  (registers the built-in checks)
+        from mltestscore.runner import builtin_specs
 
         parent = _common_parent(items, session)
-        nodeid = f"{parent.nodeid}::ml-score" if parent.nodeid else "ml-score"
+        # Under the root directory the items are simply ml-score::data.1 ...
+        nodeid = "ml-score" if parent.nodeid in ("", ".") else f"{parent.nodeid}::ml-score"
         rubric = RubricCollector.from_parent(parent, name="ml-score", nodeid=nodeid)
         new: list[pytest.Item] = []
-        specs: list[CheckSpec] = [BUILTIN_CHECKS[k] for k in sorted(BUILTIN_CHECKS, key=_order)]
+        by_id = builtin_specs()
+        specs: list[CheckSpec] = [by_id[k] for k in sorted(by_id, key=_order)]
         for spec in specs:
             new.append(CheckItem.from_parent(
                 rubric, name=spec.test_id, callobj=check_callable(self, spec, [spec.test_id])

@@ -71,3 +71,19 @@ def test_threshold_without_default_is_rejected() -> None:
 
     with pytest.raises(TypeError, match="threshold 'floor' needs a default"):
         spec_for("model.6", check, builtin=False)
+
+
+def test_section_that_fails_to_load_becomes_error_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mltestscore.checks as checks
+    from mltestscore import registry
+    from mltestscore.results import Status
+    from mltestscore.runner import builtin_specs, run_builtin
+
+    kept = {k: v for k, v in registry.BUILTIN_CHECKS.items() if not k.startswith("data.")}
+    monkeypatch.setattr(registry, "BUILTIN_CHECKS", kept)
+    monkeypatch.setitem(checks.LOAD_ERRORS, "data", "ImportError: numpy too old")
+    specs = builtin_specs()
+    assert len(specs) == 28
+    evidence = run_builtin("data.3", {})
+    assert evidence.status is Status.ERROR
+    assert "built-in data checks could not be loaded: ImportError: numpy too old" in evidence.message

@@ -1,0 +1,91 @@
+"""Sessions for mltestscore's development: tests, lint, typecheck, examples, benchmarks.
+
+torch is installed first (``torch==2.13.0``) in every session that needs it: on a
+machine without CUDA a plain ``torch`` requirement would fetch a multi-GB CUDA build.
+Dependencies come from ``pyproject.toml`` (its extras).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests", "examples"]
+nox.options.reuse_existing_virtualenvs = True
+
+TORCH = "torch==2.13.0"
+PACKAGE_DIRS = ["mltestscore", "checks", "pytest_plugin", "reference_model"]
+EXAMPLES = sorted(p.name for p in Path("examples").iterdir() if (p / "conftest.py").exists())
+DEEPCHECKS_PINS = nox.project.load_toml("pyproject.toml")["project"]["optional-dependencies"][
+    "deepchecks"
+]
+
+
+def install_project(session: nox.Session, extras: str = "dev") -> None:
+    session.install(TORCH)
+    session.install("-e", f".[{extras}]")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test-suite (fast: tiny recognizer config, small data). Pass pytest args after --."""
+    install_project(session)
+    session.run("python", "-m", "pytest", "-n", "2", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff")
+    session.run("ruff", "check", ".", *session.posargs)
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the installed package."""
+    install_project(session)
+    session.run("mypy", "--strict", *PACKAGE_DIRS, *session.posargs)
+
+
+@nox.session
+@nox.parametrize("example", EXAMPLES)
+def examples(session: nox.Session, example: str) -> None:
+    """Score each example project with pytest --ml-score (reports in examples/*/reports/)."""
+    install_project(session)
+    session.chdir(f"examples/{example}")
+    session.run(
+        "python", "-m", "pytest", "--ml-score",
+        "--ml-score-report=reports/ml-score.json", "--ml-score-report=reports/ml-score.html",
+        "--ml-score-report=reports/ml-score.md", "--ml-score-report=reports/badge.svg",
+        *session.posargs,
+    )
+
+
+@nox.session(default=False)
+def benchmarks(session: nox.Session) -> None:
+    """Speed and memory benchmarks; each prints its numbers and the ratio to its comparison."""
+    install_project(session)
+    names = session.posargs or sorted(p.stem for p in Path("benchmarks").glob("bench_*.py"))
+    for name in names:
+        session.run("python", f"benchmarks/{name}.py")
+
+
+@nox.session(default=False)
+def deepchecks(session: nox.Session) -> None:
+    """The deepchecks adapter, in its own environment with the old numeric stack it needs."""
+    session.install(*DEEPCHECKS_PINS)
+    session.install("-e", ".", "pytest", "--no-deps")
+    session.install("pytest", "pandera", "coverage", "jsonschema", "packaging", "hypothesis")
+    session.run("python", "-m", "pytest", "tests/deepchecks", *session.posargs)
+    session.run("python", "benchmarks/bench_drift.py", "--rows", "10000,100000")
+
+
+@nox.session(default=False)
+def gpu(session: nox.Session) -> None:
+    """GPU-only tests and the recognizer's gpu benchmark (needs CUDA; not run in CI)."""
+    session.install("torch")
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", "-m", "gpu", *session.posargs)
+    session.run("python", "benchmarks/bench_recognizer.py", "--gpu")
