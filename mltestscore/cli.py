@@ -50,8 +50,16 @@ def cmd_gate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     score = report["score"]
     sections = {s: float(v["score"]) for s, v in score["sections"].items()}
+    statuses = {t["id"]: t["status"] for t in report["tests"]}
+    required = {}
+    for test_id in args.require_pass or []:
+        if test_id not in statuses:
+            print(f"mltestscore gate: unknown rubric id {test_id!r} for --require-pass",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        required[test_id] = statuses[test_id]
     decision = decide(float(score["final"]), sections, fail_under=args.fail_under,
-                      section_min=dict(args.section_min or []))
+                      section_min=dict(args.section_min or []), require_pass=required)
     print(f"ML Test Score {score['final']:g} ({score['band']['text']}); "
           + ", ".join(f"{s} {v:g}" for s, v in sections.items()))
     print(decision.summary)
@@ -121,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="minimum final score (default: none)")
     gate.add_argument("--section-min", metavar="SECTION=SCORE", type=_section_min,
                       action="append", help="minimum for one section, repeatable (e.g. monitor=1.5)")
+    gate.add_argument("--require-pass", metavar="ID", action="append",
+                      help="a rubric id that must be automated and passing, repeatable "
+                      "(e.g. infra.4 before promoting a model)")
     gate.set_defaults(func=cmd_gate)
 
     explain = sub.add_parser("explain", help="what a rubric test asks and how to earn it")

@@ -35,9 +35,17 @@ def decide(
     *,
     fail_under: float | None = None,
     section_min: Mapping[str, float] | None = None,
+    require_pass: Mapping[str, str] | None = None,
 ) -> GateDecision:
-    """Compare a score with the required minimums (like ``--cov-fail-under``)."""
+    """Compare a score with the required minimums (like ``--cov-fail-under``).
+
+    ``require_pass`` maps rubric ids that must be automated and passing to their
+    status in the report (e.g. ``infra.4``: the candidate was validated before serving).
+    """
     reasons: list[str] = []
+    for test_id, status in (require_pass or {}).items():
+        if status != "automated":
+            reasons.append(f"{test_id} must be automated and passing, but is {status}")
     section_min = dict(section_min or {})
     if fail_under is not None and final < fail_under:
         reasons.append(f"final score {final:g} is below --fail-under {fail_under:g}")

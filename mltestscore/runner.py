@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mltestscore.context import CheckContext
-from mltestscore.registry import BUILTIN_CHECKS, CheckSpec, spec_for
+from mltestscore import registry
+from mltestscore.registry import CheckSpec, spec_for
 from mltestscore.results import AutomatedEvidence, CheckResult, NotAutomated, Status
 
 
@@ -99,7 +100,7 @@ def builtin_specs() -> dict[str, CheckSpec]:
 
     specs: dict[str, CheckSpec] = {}
     for test in RUBRIC:
-        spec = BUILTIN_CHECKS.get(test.id)
+        spec = registry.BUILTIN_CHECKS.get(test.id)
         if spec is None:
             problem = LOAD_ERRORS.get(test.section, "no built-in check is registered")
             spec = spec_for(test.id, _unavailable(test.section, problem), builtin=True)

@@ -70,16 +70,23 @@ class InputError(Exception):
     """A team fixture raised while providing a check's input."""
 
 
+def override_fixture(test_id: str, name: str) -> str:
+    """The per-check fixture that overrides ``ml_<name>`` for one test: ``ml_data5_<name>``."""
+    return f"ml_{test_id.replace('.', '')}_{name}"
+
+
 def gather_inputs(request: pytest.FixtureRequest, spec: CheckSpec) -> dict[str, Any]:
+    """Inputs from fixtures: ``ml_<test><n>_<name>`` for this check first, then ``ml_<name>``."""
     inputs: dict[str, Any] = {}
     for name in spec.inputs + spec.optional_inputs:
-        fixture = f"ml_{name}"
-        try:
-            found, value = _fixture_value(request, fixture)
-        except Exception as exc:
-            raise InputError(f"fixture {fixture} raised {type(exc).__name__}: {exc}") from exc
-        if found:
-            inputs[name] = value
+        for fixture in (override_fixture(spec.test_id, name), f"ml_{name}"):
+            try:
+                found, value = _fixture_value(request, fixture)
+            except Exception as exc:
+                raise InputError(f"fixture {fixture} raised {type(exc).__name__}: {exc}") from exc
+            if found:
+                inputs[name] = value
+                break
     return inputs
 
 

@@ -43,7 +43,9 @@ def pytest_load_initial_conftests(
 
     settings = load_settings(early_config.rootpath, _pyproject(early_config))
     modules = settings.options.get("feature_modules")
-    if not modules:
+    if not modules or getattr(namespace, "cov_source", None):
+        # With pytest-cov measuring, a second tracer would starve it: data.7 then
+        # measures through ml_feature_tests instead.
         return
     try:
         from mltestscore.feature_coverage import FeatureCoverage

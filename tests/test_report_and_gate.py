@@ -93,6 +93,15 @@ def test_cli_gate_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["gate", str(tmp_path / "missing.json")]) == 2
 
 
+def test_cli_gate_require_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "r.json"
+    write_json(full_report({"infra": 4}), path)
+    assert main(["gate", str(path), "--require-pass", "infra.4"]) == 0
+    assert main(["gate", str(path), "--require-pass", "infra.5"]) == 1
+    assert "infra.5 must be automated and passing, but is not_done" in capsys.readouterr().out
+    assert main(["gate", str(path), "--require-pass", "infra.9"]) == 2
+
+
 def test_cli_gate_rejects_bad_option_values(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["gate", "r.json", "--section-min", "ops=1"])

@@ -1,0 +1,259 @@
+"""infra.5 computations: trace one example through a model, step by step.
+
+Torch modules: forward hooks on every submodule record, in the order outputs are
+produced, the module's output shape, dtype, mean/std/min/max and NaN/Inf counts;
+when ``forward`` raises, the module that was running (the deepest one entered
+and not left) is named. scikit-learn ``Pipeline``: each step's output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from mltestscore.checks.infra_arrays import (
+    describe,
+    first_output,
+    is_tensor,
+    is_torch_module,
+    rounded,
+    to_numpy,
+)
+from mltestscore.checks.infra_predict import call_model, take_rows, to_model_input
+
+from mltestscore.results import CheckResult, NotAutomated
+
+ROOT = "(model)"
+
+
+def output_stats(value: Any) -> dict[str, Any]:
+    """Shape, dtype and summary statistics of one output (never its values)."""
+    primary = first_output(value)
+    row: dict[str, Any] = {}
+    if isinstance(value, (tuple, list, Mapping)) and primary is not value:
+        row["note"] = f"{type(value).__name__} of {len(value)}; first shown"
+    if not (is_tensor(primary) or isinstance(primary, np.ndarray)):
+        row["output"] = describe(primary)
+        return row
+    if hasattr(primary, "toarray"):  # scipy sparse
+        primary = primary.toarray()
+    array = to_numpy(primary, "output")
+    row["shape"] = [int(s) for s in array.shape]
+    row["dtype"] = str(getattr(primary, "dtype", array.dtype)).replace("torch.", "")
+    if array.dtype.kind in "biuf" and array.size:
+        data = array.astype(np.float64)
+        finite = data[np.isfinite(data)]
+        row["nan"] = int(np.isnan(data).sum())
+        row["inf"] = int(np.isinf(data).sum())
+        if finite.size:
+            row.update(
+                mean=rounded(float(finite.mean())),
+                std=rounded(float(finite.std())),
+                min=rounded(float(finite.min())),
+                max=rounded(float(finite.max())),
+            )
+    return row
+
+
+def nonfinite_count(value: Any) -> int:
+    """NaN/Inf values in the floating tensors of a (nested) input."""
+    if is_tensor(value):
+        if not value.is_floating_point():
+            return 0
+        return int((~value.isfinite()).sum())
+    if isinstance(value, (tuple, list)):
+        return sum(nonfinite_count(v) for v in value)
+    if isinstance(value, Mapping):
+        return sum(nonfinite_count(v) for v in value.values())
+    return 0
+
+
+@dataclass
+class Trace:
+    """The recorded steps; ``error``/``raised_in`` are set when the forward pass failed."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
+    raised_in: str = ""
+    seconds: float = 0.0
+    kind: str = "torch"
+
+    @property
+    def intermediate(self) -> int:
+        return sum(1 for r in self.rows if r["module"] != ROOT and r.get("call") != "predict")
+
+    @property
+    def first_nonfinite(self) -> str:
+        for row in self.rows:
+            if row.get("nan") or row.get("inf"):
+                return str(row["module"])
+        return ""
+
+    def nonfinite_origin(self) -> str:
+        """Where the first NaN/Inf comes from, in words ('' when everything is finite)."""
+        for index, row in enumerate(self.rows):
+            if row.get("nan") or row.get("inf"):
+                name = row["module"]
+                if not row.get("nonfinite_inputs"):
+                    return f"{name!r} turns finite inputs into NaN/Inf"
+                previous = self.rows[index - 1]["module"] if index else "the model's input"
+                return (
+                    f"{name!r} already receives NaN/Inf: it is produced by code between "
+                    f"{previous!r} and {name!r} (functional ops in a forward method)"
+                )
+        return ""
+
+
+def trace_torch(model: Any, example: Any) -> Trace:
+    """Run ``example`` through ``model`` in eval mode with hooks on every module."""
+    import torch
+
+    trace = Trace()
+    names = {id(m): (name or ROOT) for name, m in model.named_modules()}
+    stack: list[str] = []
+    handles = []
+
+    def before(module: Any, inputs: Any) -> None:
+        stack.append(names[id(module)])
+
+    def after(module: Any, inputs: Any, output: Any) -> None:
+        name = names[id(module)]
+        if stack and stack[-1] == name:
+            stack.pop()
+        row = {"step": len(trace.rows) + 1, "module": name, "type": type(module).__name__}
+        row.update(output_stats(output))
+        bad_inputs = nonfinite_count(inputs)
+        if bad_inputs:
+            row["nonfinite_inputs"] = bad_inputs
+        trace.rows.append(row)
+
+    seen: set[int] = set()
+    for module in model.modules():
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        handles.append(module.register_forward_pre_hook(before))
+        handles.append(module.register_forward_hook(after))
+    was_training = model.training
+    model.eval()
+    start = time.perf_counter()
+    try:
+        inputs = to_model_input(model, example, "example")
+        with torch.no_grad():
+            call_model(model, inputs)
+    except Exception as exc:
+        trace.error = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:400]
+        if stack:
+            module = dict(model.named_modules()).get("" if stack[-1] == ROOT else stack[-1])
+            trace.raised_in = f"{stack[-1]} ({type(module).__name__})"
+    finally:
+        trace.seconds = time.perf_counter() - start
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return trace
+
+
+def is_sklearn_pipeline(model: Any) -> bool:
+    return hasattr(model, "steps") and isinstance(getattr(model, "steps", None), list)
+
+
+def trace_sklearn(pipeline: Any, example: Any) -> Trace:
+    """Each step's output for ``example``: transforms, then the final step's predict."""
+    trace = Trace(kind="sklearn")
+    data = example
+    start = time.perf_counter()
+    steps = [(n, s) for n, s in pipeline.steps if s is not None and s != "passthrough"]
+    for index, (name, step) in enumerate(steps):
+        last = index == len(steps) - 1
+        try:
+            call = step.predict if last and hasattr(step, "predict") else step.transform
+            data = call(data)
+        except Exception as exc:
+            trace.error = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:400]
+            trace.raised_in = f"{name} ({type(step).__name__})"
+            break
+        row = {
+            "step": index + 1,
+            "module": name,
+            "type": type(step).__name__,
+            "call": "predict" if last and hasattr(step, "predict") else "transform",
+        }
+        row.update(output_stats(data))
+        trace.rows.append(row)
+    trace.seconds = time.perf_counter() - start
+    return trace
+
+
+def pick_example(example: Any, canary_inputs: Any, batch: Any) -> Any:
+    """``example``, else the first row of ``canary_inputs`` or of the batch's inputs."""
+    if example is not None:
+        return example
+    if canary_inputs is not None:
+        return take_rows(canary_inputs, 1)
+    if batch is not None:
+        inputs = batch[0] if isinstance(batch, (tuple, list)) and len(batch) == 2 else batch
+        return take_rows(tuple(inputs) if isinstance(inputs, list) else inputs, 1)
+    raise NotAutomated(
+        "no input to trace: define ml_example (one input), or "
+        "ml_canary_inputs / ml_batch (their first row is used)"
+    )
+
+
+def check_debuggable(model: Any, example: Any, *, max_rows: int) -> CheckResult:
+    """Trace ``example`` and judge the trace."""
+    if is_torch_module(model):
+        trace = trace_torch(model, example)
+    elif is_sklearn_pipeline(model):
+        trace = trace_sklearn(model, example)
+    else:
+        raise NotAutomated(
+            f"{type(model).__name__} has no steps to trace; infra.5 traces "
+            "torch modules and scikit-learn Pipelines"
+        )
+    evidence: dict[str, Any] = {
+        "kind": trace.kind,
+        "steps": len(trace.rows),
+        "intermediate_outputs": trace.intermediate,
+        "trace": trace.rows[:max_rows],
+        "truncated": len(trace.rows) > max_rows,
+        "seconds": rounded(trace.seconds, 4),
+    }
+    if trace.error:
+        evidence["raised_in"] = trace.raised_in
+        evidence["error"] = trace.error
+        where = f" in {trace.raised_in}" if trace.raised_in else ""
+        last = trace.rows[-1]["module"] if trace.rows else None
+        return CheckResult.failed(
+            f"tracing one example failed{where} after {len(trace.rows)} recorded steps"
+            + (f" (last completed: {last!r})" if last else "")
+            + f": {trace.error}",
+            evidence,
+            f"Fix the forward pass{where}; the trace shows the outputs recorded before it raised.",
+        )
+    if trace.intermediate == 0:
+        return CheckResult.failed(
+            f"no intermediate output recorded: {type(model).__name__} has no submodules/steps, "
+            "so one example cannot be followed step by step",
+            evidence,
+            "Build the model from named submodules (nn.Sequential/child modules) or pipeline "
+            "steps so each stage's output can be inspected.",
+        )
+    nonfinite = trace.first_nonfinite
+    if nonfinite:
+        evidence["first_nonfinite"] = nonfinite
+        origin = trace.nonfinite_origin()
+        return CheckResult.warned(
+            f"traced {trace.intermediate} intermediate outputs; the first NaN/Inf output is "
+            f"{nonfinite!r}: {origin}",
+            evidence,
+            f"Inspect the trace around {nonfinite!r}: {origin}.",
+        )
+    return CheckResult.passed(
+        f"traced one example through {trace.intermediate} intermediate outputs "
+        f"({trace.kind}, {trace.seconds * 1000:.1f} ms)",
+        evidence,
+    )

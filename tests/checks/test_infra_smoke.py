@@ -1,0 +1,186 @@
+"""infra.2: the model spec is unit tested by the smoke suite (plus its declared contract)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import torch
+from mltestscore.checks.infra_smoke import shrink
+from sklearn.linear_model import LogisticRegression
+from torch import nn
+
+import mltestscore
+from mltestscore.results import Status
+from mltestscore.runner import run_builtin
+
+GEN = torch.Generator().manual_seed(0)
+INPUTS = torch.randn(16, 8, generator=GEN)
+LABELS = torch.randint(0, 3, (16,), generator=GEN)
+BINARY = (INPUTS[:, :1] > 0).float()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def adam(params: Any) -> torch.optim.Optimizer:
+    return torch.optim.Adam(params, lr=3e-2)
+
+
+def mlp(out: int = 3) -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, out))
+
+
+@mltestscore.model_contract(output_range=(0.0, 1.0), deterministic_eval=True)
+class Probability(nn.Module):
+    def __init__(self, squash: bool) -> None:
+        super().__init__()
+        self.body, self.squash = mlp(1), squash
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.body(x)
+        return torch.sigmoid(out) if self.squash else out  # planted: forgot the sigmoid
+
+
+@mltestscore.model_contract(deterministic_eval=True)
+class AlwaysDropout(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = mlp()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.dropout(self.body(x), p=0.5, training=True)  # ignores eval()
+
+
+@mltestscore.model_contract(input={"shape": (None, 4), "dtype": "float32"})
+class ExpectsFourFeatures(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = mlp()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.body(x)
+        return out
+
+
+def test_healthy_model_passes_with_findings_as_evidence() -> None:
+    ev = run_builtin(
+        "infra.2",
+        {
+            "model": mlp(),
+            "batch": (INPUTS, LABELS),
+            "loss_fn": nn.functional.cross_entropy,
+            "optimizer": adam,
+        },
+    )
+    assert ev.status is Status.PASS, ev.message
+    names = [f["name"] for f in ev.evidence["findings"]]
+    assert {"overfit_one_batch", "params_update", "initial_loss"} <= set(names)
+    assert ev.evidence["contract"] is None
+    assert len(json.dumps(ev.evidence)) < 20_000
+
+
+def test_negated_loss_fails_with_the_suites_diagnosis() -> None:
+    def negated(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return -nn.functional.cross_entropy(output, target)
+
+    ev = run_builtin(
+        "infra.2",
+        {"model": mlp(), "batch": (INPUTS, LABELS), "loss_fn": negated, "optimizer": adam},
+    )
+    assert ev.status is Status.FAIL
+    failed = [f["name"] for f in ev.evidence["findings"] if f["status"] == "fail"]
+    assert "overfit_one_batch" in failed
+    assert failed[0] in ev.next_step and "minus sign" in ev.next_step
+
+
+def test_contract_output_range_is_checked() -> None:
+    bce = nn.functional.binary_cross_entropy
+    ok = run_builtin(
+        "infra.2",
+        {
+            "model": Probability(squash=True),
+            "batch": (INPUTS, BINARY),
+            "loss_fn": bce,
+            "optimizer": adam,
+        },
+    )
+    contract_rows = [f for f in ok.evidence["findings"] if f["name"].startswith("contract_")]
+    assert {f["name"] for f in contract_rows} >= {
+        "contract_output_range",
+        "contract_deterministic_eval",
+    }
+    assert all(f["status"] == "pass" for f in contract_rows)
+    assert ok.evidence["contract"]["output_range"] == [0.0, 1.0]
+    logits = nn.functional.binary_cross_entropy_with_logits
+    bad = run_builtin(
+        "infra.2",
+        {
+            "model": Probability(squash=False),
+            "batch": (INPUTS, BINARY),
+            "loss_fn": logits,
+            "optimizer": adam,
+        },
+    )
+    assert bad.status is Status.FAIL
+    assert "contract_output_range" in bad.message
+    assert "outside the declared range [0.0, 1.0]" in bad.next_step
+
+
+def test_contract_deterministic_eval_fails_for_dropout_in_eval() -> None:
+    ev = run_builtin(
+        "infra.2",
+        {
+            "model": AlwaysDropout(),
+            "batch": (INPUTS, LABELS),
+            "loss_fn": nn.functional.cross_entropy,
+            "optimizer": adam,
+        },
+    )
+    assert ev.status is Status.FAIL
+    row = next(f for f in ev.evidence["findings"] if f["name"] == "contract_deterministic_eval")
+    assert row["status"] == "fail" and row["metrics"]["mismatched"] > 0
+
+
+def test_contract_input_spec_is_checked_on_the_batch() -> None:
+    ev = run_builtin(
+        "infra.2",
+        {
+            "model": ExpectsFourFeatures(),
+            "batch": (INPUTS, LABELS),
+            "loss_fn": nn.functional.cross_entropy,
+            "optimizer": adam,
+        },
+    )
+    assert ev.status is Status.FAIL and "contract_input" in ev.message
+    row = next(f for f in ev.evidence["findings"] if f["name"] == "contract_input")
+    assert "shape (16, 8) does not match (None, 4)" in row["message"]
+
+
+def test_not_automated_for_non_torch_models_and_missing_inputs() -> None:
+    ev = run_builtin(
+        "infra.2",
+        {
+            "model": LogisticRegression(),
+            "batch": (INPUTS, LABELS),
+            "loss_fn": nn.functional.cross_entropy,
+        },
+    )
+    assert ev.status is Status.NOT_AUTOMATED and "torch.nn.Module" in ev.message
+    ev = run_builtin("infra.2", {"model": mlp()})
+    assert ev.status is Status.NOT_AUTOMATED and "ml_batch" in ev.message
+
+
+def test_shrink_downsamples_long_curves() -> None:
+    curve = [float(i) for i in range(500)]
+    small = shrink({"losses": curve, "nested": {"x": 0.123456789}})
+    assert len(small["losses"]) == 20 and small["losses"][0] == 0.0
+    assert small["losses"][-1] == 499.0 and small["nested"]["x"] == 0.123457
