@@ -56,9 +56,14 @@ def examples(session: nox.Session, example: str) -> None:
     install_project(session)
     session.chdir(f"examples/{example}")
     session.run(
-        "python", "-m", "pytest", "--ml-score",
-        "--ml-score-report=reports/ml-score.json", "--ml-score-report=reports/ml-score.html",
-        "--ml-score-report=reports/ml-score.md", "--ml-score-report=reports/badge.svg",
+        "python",
+        "-m",
+        "pytest",
+        "--ml-score",
+        "--ml-score-report=reports/ml-score.json",
+        "--ml-score-report=reports/ml-score.html",
+        "--ml-score-report=reports/ml-score.md",
+        "--ml-score-report=reports/badge.svg",
         *session.posargs,
     )
 

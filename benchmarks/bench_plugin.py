@@ -33,18 +33,27 @@ def time_run(root: Path, args: list[str], repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-                       cwd=root, check=False, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+            cwd=root,
+            check=False,
+            capture_output=True,
+        )
         times.append(time.perf_counter() - start)
     return times
 
 
 def import_time(repeats: int) -> list[float]:
-    code = ("import pytest, time; t=time.perf_counter(); import mltestscore.pytest_plugin.plugin; "
-            "print(time.perf_counter()-t)")
+    code = (
+        "import pytest, time; t=time.perf_counter(); import mltestscore.pytest_plugin.plugin; "
+        "print(time.perf_counter()-t)"
+    )
     return [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(repeats)
     ]
 
@@ -65,8 +74,10 @@ def main() -> None:
     print(f"project: {args.tests} tests, median of {args.repeats} runs")
     print(f"  pytest               {p:8.3f} s")
     print(f"  pytest --ml-score    {s:8.3f} s   ratio {s / p:.2f}x  (+{s - p:.3f} s)")
-    print(f"  plugin module import {statistics.median(imports) * 1000:8.1f} ms "
-          "(median, pytest already imported)")
+    print(
+        f"  plugin module import {statistics.median(imports) * 1000:8.1f} ms "
+        "(median, pytest already imported)"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ _LAZY = {
     "run_check": ("mltestscore.runner", "run_check"),
     "run_builtin": ("mltestscore.runner", "run_builtin"),
     "model_contract": ("mltestscore.contracts", "model_contract"),
-    "guard": ("mltestscore.contracts", "guard"),
+    "guard": ("mltestscore.serving_guard", "guard"),
 }
 
 

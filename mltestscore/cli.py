@@ -16,7 +16,11 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 _EXTENSIONS = (
     ("mltestscore.reports.cli", "report", "render a report file (needs the reports module)"),
     ("mltestscore.schema_infer", "schema", "infer a draft schema from data"),
-    ("mltestscore.reference_model.cli", "reference", "train/evaluate/predict the reference recognizer"),
+    (
+        "mltestscore.reference_model.cli",
+        "reference",
+        "train/evaluate/predict the reference recognizer",
+    ),
 )
 
 
@@ -54,14 +58,23 @@ def cmd_gate(args: argparse.Namespace) -> int:
     required = {}
     for test_id in args.require_pass or []:
         if test_id not in statuses:
-            print(f"mltestscore gate: unknown rubric id {test_id!r} for --require-pass",
-                  file=sys.stderr)
+            print(
+                f"mltestscore gate: unknown rubric id {test_id!r} for --require-pass",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         required[test_id] = statuses[test_id]
-    decision = decide(float(score["final"]), sections, fail_under=args.fail_under,
-                      section_min=dict(args.section_min or []), require_pass=required)
-    print(f"ML Test Score {score['final']:g} ({score['band']['text']}); "
-          + ", ".join(f"{s} {v:g}" for s, v in sections.items()))
+    decision = decide(
+        float(score["final"]),
+        sections,
+        fail_under=args.fail_under,
+        section_min=dict(args.section_min or []),
+        require_pass=required,
+    )
+    print(
+        f"ML Test Score {score['final']:g} ({score['band']['text']}); "
+        + ", ".join(f"{s} {v:g}" for s, v in sections.items())
+    )
     print(decision.summary)
     return EXIT_OK if decision.passed else EXIT_FAIL
 
@@ -125,13 +138,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     gate = sub.add_parser("gate", help="exit 1 when a report's score is below the minimums")
     gate.add_argument("report", metavar="REPORT.json", help="a report written by pytest --ml-score")
-    gate.add_argument("--fail-under", metavar="SCORE", type=_non_negative, default=None,
-                      help="minimum final score (default: none)")
-    gate.add_argument("--section-min", metavar="SECTION=SCORE", type=_section_min,
-                      action="append", help="minimum for one section, repeatable (e.g. monitor=1.5)")
-    gate.add_argument("--require-pass", metavar="ID", action="append",
-                      help="a rubric id that must be automated and passing, repeatable "
-                      "(e.g. infra.4 before promoting a model)")
+    gate.add_argument(
+        "--fail-under",
+        metavar="SCORE",
+        type=_non_negative,
+        default=None,
+        help="minimum final score (default: none)",
+    )
+    gate.add_argument(
+        "--section-min",
+        metavar="SECTION=SCORE",
+        type=_section_min,
+        action="append",
+        help="minimum for one section, repeatable (e.g. monitor=1.5)",
+    )
+    gate.add_argument(
+        "--require-pass",
+        metavar="ID",
+        action="append",
+        help="a rubric id that must be automated and passing, repeatable "
+        "(e.g. infra.4 before promoting a model)",
+    )
     gate.set_defaults(func=cmd_gate)
 
     explain = sub.add_parser("explain", help="what a rubric test asks and how to earn it")

@@ -32,14 +32,9 @@ __all__ = [
     "Contract",
     "ContractError",
     "ContractViolation",
-    "GuardStats",
-    "GuardedPredict",
     "InputSpec",
-    "check_input",
-    "check_output",
     "discover",
     "get_contract",
-    "guard",
     "model_contract",
 ]
 
@@ -302,6 +297,18 @@ def discover(module_names: Sequence[str]) -> list[tuple[str, object, Contract]]:
     return [found[name] for name in sorted(found)]
 
 
-# Value checks and the serving guard live in their own modules; re-exported here.
-from mltestscore.contract_values import check_input, check_output  # noqa: E402
-from mltestscore.serving_guard import GuardedPredict, GuardStats, guard  # noqa: E402
+# Value checks and the serving guard live in their own modules; re-exported lazily
+# (they import this module).
+_REEXPORTS = {
+    "check_input": "mltestscore.contract_values",
+    "check_output": "mltestscore.contract_values",
+    "guard": "mltestscore.serving_guard",
+    "GuardStats": "mltestscore.serving_guard",
+    "GuardedPredict": "mltestscore.serving_guard",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REEXPORTS:
+        return getattr(importlib.import_module(_REEXPORTS[name]), name)
+    raise AttributeError(f"module 'mltestscore.contracts' has no attribute {name!r}")

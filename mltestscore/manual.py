@@ -92,14 +92,21 @@ def parse_manual(
     entries: dict[str, ManualEvidence] = {}
     problems: list[ConfigProblem] = []
     if not isinstance(table, Mapping):
-        problems.append(ConfigProblem(file, prefix, f"expected a table, got {type(table).__name__}"))
+        problems.append(
+            ConfigProblem(file, prefix, f"expected a table, got {type(table).__name__}")
+        )
         return entries, problems
     for test_id, raw in table.items():
         key = f'{prefix}."{test_id}"'
         if test_id not in RUBRIC_BY_ID:
-            problems.append(ConfigProblem(
-                file, key, f"unknown rubric id {test_id!r}: expected data.1-7, model.1-7, "
-                "infra.1-7 or monitor.1-7"))
+            problems.append(
+                ConfigProblem(
+                    file,
+                    key,
+                    f"unknown rubric id {test_id!r}: expected data.1-7, model.1-7, "
+                    "infra.1-7 or monitor.1-7",
+                )
+            )
             continue
         if not isinstance(raw, Mapping):
             problems.append(ConfigProblem(file, key, f"expected a table, got {type(raw).__name__}"))
@@ -116,8 +123,11 @@ def _parse_entry(
 ) -> tuple[ManualEvidence | None, list[ConfigProblem]]:
     problems: list[ConfigProblem] = []
     for extra in sorted(set(raw) - _KEYS):
-        problems.append(ConfigProblem(
-            file, f"{key}.{extra}", f"unknown key; expected one of {', '.join(sorted(_KEYS))}"))
+        problems.append(
+            ConfigProblem(
+                file, f"{key}.{extra}", f"unknown key; expected one of {', '.join(sorted(_KEYS))}"
+            )
+        )
 
     def text(name: str) -> str | None:
         value = raw.get(name)
@@ -125,8 +135,9 @@ def _parse_entry(
             problems.append(ConfigProblem(file, f"{key}.{name}", "missing; expected a string"))
             return None
         if not isinstance(value, str) or not value.strip():
-            problems.append(ConfigProblem(
-                file, f"{key}.{name}", f"expected a non-empty string, got {value!r}"))
+            problems.append(
+                ConfigProblem(file, f"{key}.{name}", f"expected a non-empty string, got {value!r}")
+            )
             return None
         return value
 
@@ -135,18 +146,25 @@ def _parse_entry(
     reviewed = _parse_date(raw.get("reviewed"), f"{key}.reviewed", file, problems)
     expires_days = raw.get("expires_days", DEFAULT_EXPIRY_DAYS)
     if isinstance(expires_days, bool) or not isinstance(expires_days, int) or expires_days <= 0:
-        problems.append(ConfigProblem(
-            file, f"{key}.expires_days", f"expected a positive integer, got {expires_days!r}"))
+        problems.append(
+            ConfigProblem(
+                file, f"{key}.expires_days", f"expected a positive integer, got {expires_days!r}"
+            )
+        )
         expires_days = None
     notes = raw.get("notes", "")
     if not isinstance(notes, str):
         problems.append(ConfigProblem(file, f"{key}.notes", f"expected a string, got {notes!r}"))
         notes = ""
     if document is not None and not _is_url(document) and not (root / document).exists():
-        problems.append(ConfigProblem(
-            file, f"{key}.document",
-            f"document {document!r} not found under {root}; expected a path in the "
-            "repository or an http(s) URL"))
+        problems.append(
+            ConfigProblem(
+                file,
+                f"{key}.document",
+                f"document {document!r} not found under {root}; expected a path in the "
+                "repository or an http(s) URL",
+            )
+        )
         document = None
     if document is None or reviewer is None or reviewed is None or expires_days is None:
         return None, problems

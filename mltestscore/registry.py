@@ -84,8 +84,9 @@ def spec_for(test_id: str, func: Callable[..., Any], *, builtin: bool) -> CheckS
         else:
             raise TypeError(f"check {func.__qualname__}: *args/**kwargs are not supported")
     name = f"{func.__module__}.{func.__qualname__}"
-    return CheckSpec(test_id, func, name, tuple(inputs), tuple(optional), thresholds,
-                     wants_context, builtin)
+    return CheckSpec(
+        test_id, func, name, tuple(inputs), tuple(optional), thresholds, wants_context, builtin
+    )
 
 
 BUILTIN_CHECKS: dict[str, CheckSpec] = {}
@@ -97,8 +98,7 @@ def register_builtin_check(test_id: str) -> Callable[[F], F]:
     def decorator(func: F) -> F:
         if test_id in BUILTIN_CHECKS:
             raise ValueError(
-                f"built-in check for {test_id} already registered: "
-                f"{BUILTIN_CHECKS[test_id].name}"
+                f"built-in check for {test_id} already registered: {BUILTIN_CHECKS[test_id].name}"
             )
         BUILTIN_CHECKS[test_id] = spec_for(test_id, func, builtin=True)
         return func
@@ -108,7 +108,7 @@ def register_builtin_check(test_id: str) -> Callable[[F], F]:
 
 def _validate_ids(ids: tuple[str, ...], what: str) -> tuple[str, ...]:
     if not ids:
-        raise TypeError(f"{what} needs at least one rubric id, e.g. {what}(\"infra.1\")")
+        raise TypeError(f'{what} needs at least one rubric id, e.g. {what}("infra.1")')
     for test_id in ids:
         if not isinstance(test_id, str):
             raise TypeError(f"{what}: rubric ids are strings, got {test_id!r}")

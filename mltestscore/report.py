@@ -47,19 +47,21 @@ def build_report(
     tests = []
     for t in card.tests:
         rubric = RUBRIC_BY_ID[t.test_id]
-        tests.append({
-            "id": t.test_id,
-            "section": t.section,
-            "title": t.title,
-            "asks": rubric.asks,
-            "status": t.status,
-            "points": t.points,
-            "reason": t.reason,
-            "next_step": t.next_step,
-            "automated": [a.to_dict() for a in t.automated],
-            "manual": t.manual.to_dict(card.today) if t.manual else None,
-            "manual_reason": t.manual_reason,
-        })
+        tests.append(
+            {
+                "id": t.test_id,
+                "section": t.section,
+                "title": t.title,
+                "asks": rubric.asks,
+                "status": t.status,
+                "points": t.points,
+                "reason": t.reason,
+                "next_step": t.next_step,
+                "automated": [a.to_dict() for a in t.automated],
+                "manual": t.manual.to_dict(card.today) if t.manual else None,
+                "manual_reason": t.manual_reason,
+            }
+        )
     created = created or dt.datetime.now(dt.timezone.utc)
     return {
         "schema": SCHEMA_ID,

@@ -7,8 +7,8 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from mltestscore.context import CheckContext
 from mltestscore import registry
+from mltestscore.context import CheckContext
 from mltestscore.registry import CheckSpec, spec_for
 from mltestscore.results import AutomatedEvidence, CheckResult, NotAutomated, Status
 
@@ -75,7 +75,9 @@ def run_check(
         result = _coerce(spec, spec.func(**kwargs))
     except NotAutomated as exc:
         return AutomatedEvidence(
-            source, Status.NOT_AUTOMATED, f"not automated: {exc}",
+            source,
+            Status.NOT_AUTOMATED,
+            f"not automated: {exc}",
             duration_s=time.perf_counter() - start,
         )
     except Exception as exc:  # a crashing check is an outcome, not a crashed run
@@ -88,7 +90,11 @@ def run_check(
             time.perf_counter() - start,
         )
     return AutomatedEvidence(
-        source, result.status, result.message, dict(result.evidence), result.next_step,
+        source,
+        result.status,
+        result.message,
+        dict(result.evidence),
+        result.next_step,
         time.perf_counter() - start,
     )
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mltestscore.manual import ManualEvidence
-from mltestscore.rubric import RUBRIC, SECTIONS
 from mltestscore.results import AutomatedEvidence, Status
+from mltestscore.rubric import RUBRIC, SECTIONS
 
 Scale = Literal["2017", "2016"]
 SCALES: tuple[str, ...] = ("2017", "2016")
@@ -32,16 +32,18 @@ BAND_TEXTS: tuple[str, ...] = (
     "More of a research project than a productionized system",
     "Not totally untested, but it is worth considering the possibility of serious holes "
     "in reliability",
-    "There's been first pass at basic productionization, but additional investment may "
-    "be needed",
-    "Reasonably tested, but it's possible that more of those tests and procedures may be "
-    "automated",
-    "Strong levels of automated testing and monitoring, appropriate for mission-critical "
-    "systems",
+    "There's been first pass at basic productionization, but additional investment may be needed",
+    "Reasonably tested, but it's possible that more of those tests and procedures may be automated",
+    "Strong levels of automated testing and monitoring, appropriate for mission-critical systems",
     "Exceptional levels of automated testing and monitoring",
 )
 BAND_NAMES: tuple[str, ...] = (
-    "research", "untested", "first-pass", "reasonable", "strong", "exceptional",
+    "research",
+    "untested",
+    "first-pass",
+    "reasonable",
+    "strong",
+    "exceptional",
 )
 # Upper bounds (inclusive) of bands 0..4 on the 2017 scale; band 5 is above 5.
 _UPPER_2017 = (0.0, 1.0, 2.0, 3.0, 5.0)
@@ -141,8 +143,18 @@ def _score_test(
         manual_ok, manual_reason = manual.verdict(today)
 
     def make(status: str, points: float, reason: str, next_step: str) -> TestScore:
-        return TestScore(test_id, rubric.section, rubric.title, status, points, reason,
-                         next_step, tuple(automated), manual, manual_reason)
+        return TestScore(
+            test_id,
+            rubric.section,
+            rubric.title,
+            status,
+            points,
+            reason,
+            next_step,
+            tuple(automated),
+            manual,
+            manual_reason,
+        )
 
     errored = [a for a in ran if a.status is Status.ERROR]
     failed = [a for a in ran if a.status is Status.FAIL]
@@ -150,28 +162,41 @@ def _score_test(
         bad = (failed or errored)[0]
         status = TestStatus.FAILED if failed else TestStatus.ERROR
         count = len(failed) + len(errored)
-        reason = f"{count} of {len(ran)} automated evidence did not pass: {bad.source}: {bad.message}"
+        reason = (
+            f"{count} of {len(ran)} automated evidence did not pass: {bad.source}: {bad.message}"
+        )
         return make(status, 0.0, reason, bad.next_step or "Fix the failing evidence and rerun.")
     if ran:
         reason = f"automated, {len(ran)} evidence passing"
         warnings = [a for a in ran if a.status is Status.WARN]
         if warnings:
             reason += f" ({len(warnings)} with warnings: {warnings[0].message})"
-        return make(TestStatus.AUTOMATED, auto_points, reason, warnings[0].next_step if warnings else "")
+        return make(
+            TestStatus.AUTOMATED, auto_points, reason, warnings[0].next_step if warnings else ""
+        )
     missing = sorted({f for a in automated for f in a.evidence.get("missing_fixtures", [])})
     automate_hint = (
-        f"Define fixture(s) {', '.join(missing)} to automate it" if missing
+        f"Define fixture(s) {', '.join(missing)} to automate it"
+        if missing
         else f"Automate it ({rubric.automated})"
     )
     if manual_ok:
-        return make(TestStatus.MANUAL, manual_points, manual_reason,
-                    f"{automate_hint} for {auto_points:g} point(s).")
+        return make(
+            TestStatus.MANUAL,
+            manual_points,
+            manual_reason,
+            f"{automate_hint} for {auto_points:g} point(s).",
+        )
     manual_hint = (
-        f"or record reviewed manual evidence in [tool.mltestscore.manual.\"{test_id}\"] "
+        f'or record reviewed manual evidence in [tool.mltestscore.manual."{test_id}"] '
         f"for {manual_points:g}"
     )
-    return make(TestStatus.NOT_DONE, 0.0, f"not done: {manual_reason}",
-                f"{automate_hint} for {auto_points:g} point(s), {manual_hint}.")
+    return make(
+        TestStatus.NOT_DONE,
+        0.0,
+        f"not done: {manual_reason}",
+        f"{automate_hint} for {auto_points:g} point(s), {manual_hint}.",
+    )
 
 
 def score(
@@ -189,8 +214,14 @@ def score(
     manual = manual or {}
     manual_problems = manual_problems or {}
     tests = tuple(
-        _score_test(t.id, automated.get(t.id, ()), manual.get(t.id),
-                    manual_problems.get(t.id, ""), scale, today)
+        _score_test(
+            t.id,
+            automated.get(t.id, ()),
+            manual.get(t.id),
+            manual_problems.get(t.id, ""),
+            scale,
+            today,
+        )
         for t in RUBRIC
     )
     sections = {s: sum(t.points for t in tests if t.section == s) for s in SECTIONS}

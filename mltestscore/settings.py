@@ -8,11 +8,12 @@ expected, and the run goes on with the default for that key.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from mltestscore.manual import ConfigProblem, ManualEvidence, parse_manual
 from mltestscore.rubric import RUBRIC_BY_ID, SECTIONS
@@ -25,12 +26,24 @@ REPORT_SUFFIXES = (".json", ".html", ".md", ".svg")
 # Keys of [tool.mltestscore] read by the core; the rest are declarations that
 # checks read from ``CheckContext.options`` (listed so typos are reported).
 _CORE_KEYS = {
-    "scale", "fail_under", "section_min", "report", "baseline", "manual", "thresholds",
+    "scale",
+    "fail_under",
+    "section_min",
+    "report",
+    "baseline",
+    "manual",
+    "thresholds",
     "compare_to",
 }
 _LIST_OF_STR_KEYS = {
-    "feature_modules", "contract_modules", "model_spec_files", "deny_features",
-    "deprecated_features", "protected_features", "allow_features", "pii_allowed_columns",
+    "feature_modules",
+    "contract_modules",
+    "model_spec_files",
+    "deny_features",
+    "deprecated_features",
+    "protected_features",
+    "allow_features",
+    "pii_allowed_columns",
 }
 _FREE_KEYS = {"access_controls"}
 KNOWN_KEYS = _CORE_KEYS | _LIST_OF_STR_KEYS | _FREE_KEYS
@@ -107,8 +120,11 @@ def read_table(path: Path) -> tuple[Mapping[str, Any], list[ConfigProblem]]:
     tool = document.get("tool", {})
     table = tool.get("mltestscore", {}) if isinstance(tool, Mapping) else {}
     if not isinstance(table, Mapping):
-        return {}, [ConfigProblem(str(path), "tool.mltestscore",
-                                  f"expected a table, got {type(table).__name__}")]
+        return {}, [
+            ConfigProblem(
+                str(path), "tool.mltestscore", f"expected a table, got {type(table).__name__}"
+            )
+        ]
     return table, []
 
 
@@ -142,7 +158,7 @@ def settings_from_table(
     if str(raw_scale) in SCALES and isinstance(raw_scale, (str, int)):
         scale = "2016" if str(raw_scale) == "2016" else "2017"
     else:
-        problem("scale", f"expected \"2017\" or \"2016\", got {raw_scale!r}")
+        problem("scale", f'expected "2017" or "2016", got {raw_scale!r}')
 
     fail_under = _number(table.get("fail_under"), "fail_under", problem)
     section_min: dict[str, float] = {}
@@ -151,8 +167,10 @@ def settings_from_table(
         for section, value in raw_min.items():
             number = _number(value, f"section_min.{section}", problem)
             if section not in SECTIONS:
-                problem(f"section_min.{section}",
-                        f"unknown section; expected one of {', '.join(SECTIONS)}")
+                problem(
+                    f"section_min.{section}",
+                    f"unknown section; expected one of {', '.join(SECTIONS)}",
+                )
             elif number is not None:
                 section_min[section] = number
     else:
@@ -162,7 +180,9 @@ def settings_from_table(
     raw_reports = table.get("report", [])
     for item in [raw_reports] if isinstance(raw_reports, str) else raw_reports:
         if not isinstance(item, str) or Path(item).suffix not in REPORT_SUFFIXES:
-            problem("report", f"expected paths ending in {', '.join(REPORT_SUFFIXES)}, got {item!r}")
+            problem(
+                "report", f"expected paths ending in {', '.join(REPORT_SUFFIXES)}, got {item!r}"
+            )
         else:
             reports.append(root / item)
 
@@ -196,7 +216,9 @@ def settings_from_table(
         for p in manual_found:
             test_id = p.key.split('"')[1] if '"' in p.key else ""
             if test_id in RUBRIC_BY_ID:
-                manual_problems.setdefault(test_id, f"manual evidence rejected: {p.key}: {p.message}")
+                manual_problems.setdefault(
+                    test_id, f"manual evidence rejected: {p.key}: {p.message}"
+                )
 
     options: dict[str, Any] = {}
     for key in _LIST_OF_STR_KEYS:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mltestscore.gate import decide
-from mltestscore.report import build_report, load_report, ReportError, write_json
+from mltestscore.report import ReportError, build_report, load_report, write_json
 from mltestscore.scoring import score
 
 if TYPE_CHECKING:
@@ -27,8 +27,12 @@ def finish(plugin: MLScoreSession, session: pytest.Session) -> None:
     )
     gate = None
     if settings.fail_under is not None or settings.section_min:
-        gate = decide(card.final, card.sections, fail_under=settings.fail_under,
-                      section_min=settings.section_min)
+        gate = decide(
+            card.final,
+            card.sections,
+            fail_under=settings.fail_under,
+            section_min=settings.section_min,
+        )
     report = build_report(
         card,
         problems=settings.problems,

@@ -39,7 +39,9 @@ def marker_problems(item: pytest.Item) -> list[str]:
         if mark.kwargs:
             problems.append(f"ml_score takes rubric ids only, got keywords {sorted(mark.kwargs)}")
         if not mark.args:
-            problems.append('ml_score needs at least one rubric id, e.g. @pytest.mark.ml_score("infra.1")')
+            problems.append(
+                'ml_score needs at least one rubric id, e.g. @pytest.mark.ml_score("infra.1")'
+            )
         for arg in mark.args:
             if not isinstance(arg, str) or arg not in RUBRIC_BY_ID:
                 problems.append(
@@ -103,12 +105,14 @@ def check_callable(
         except InputError as exc:
             evidence = AutomatedEvidence(
                 f"builtin:{spec.test_id}" if spec.builtin else f"check:{spec.name}",
-                Status.ERROR, str(exc),
+                Status.ERROR,
+                str(exc),
                 next_step="Fix the fixture so it returns the check's input.",
             )
         else:
             evidence = run_check(
-                spec, inputs,
+                spec,
+                inputs,
                 thresholds=session.settings.thresholds.get(spec.test_id),
                 context=session.context,
             )
@@ -125,7 +129,9 @@ def judge(evidence: AutomatedEvidence) -> None:
     if evidence.status is Status.NOT_AUTOMATED:
         pytest.skip(evidence.message)
     if evidence.status is Status.FAIL:
-        text = evidence.message + (f"\nnext step: {evidence.next_step}" if evidence.next_step else "")
+        text = evidence.message + (
+            f"\nnext step: {evidence.next_step}" if evidence.next_step else ""
+        )
         raise CheckFailed(text)
     if evidence.status is Status.ERROR:
         raise CheckFailed(

@@ -49,41 +49,67 @@ def existing_file(text: str) -> Path:
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("ml-score", "ML Test Score (mltestscore)")
     group.addoption(
-        "--ml-score", action="store_true", default=False, dest="ml_score",
+        "--ml-score",
+        action="store_true",
+        default=False,
+        dest="ml_score",
         help="score the system with the ML Test Score rubric (default: off; "
         "or set ml_score = true in the ini settings)",
     )
     group.addoption(
-        "--ml-score-report", action="append", default=[], metavar="PATH", type=report_path,
+        "--ml-score-report",
+        action="append",
+        default=[],
+        metavar="PATH",
+        type=report_path,
         dest="ml_score_report",
         help="write the report to PATH (.json, .html, .md or .svg badge), repeatable "
         "(default: reports/ml-score.json, or [tool.mltestscore] report)",
     )
     group.addoption(
-        "--ml-score-fail-under", metavar="SCORE", type=score_value, default=None,
+        "--ml-score-fail-under",
+        metavar="SCORE",
+        type=score_value,
+        default=None,
         dest="ml_score_fail_under",
         help="fail the run when the final score is below SCORE (default: no minimum)",
     )
     group.addoption(
-        "--ml-score-section-min", metavar="SECTION=SCORE", type=section_min, action="append",
-        default=[], dest="ml_score_section_min",
+        "--ml-score-section-min",
+        metavar="SECTION=SCORE",
+        type=section_min,
+        action="append",
+        default=[],
+        dest="ml_score_section_min",
         help="fail the run when SECTION scores below SCORE, repeatable, e.g. monitor=1.5 "
         "(default: none)",
     )
     group.addoption(
-        "--ml-score-scale", choices=("2017", "2016"), default=None, dest="ml_score_scale",
+        "--ml-score-scale",
+        choices=("2017", "2016"),
+        default=None,
+        dest="ml_score_scale",
         metavar="YEAR",
         help="scoring scale: 2017 (0/0.5/1 per test) or 2016 (0/1/2) (default: 2017)",
     )
     group.addoption(
-        "--ml-score-update-baseline", action="store_true", default=False,
+        "--ml-score-update-baseline",
+        action="store_true",
+        default=False,
         dest="ml_score_update_baseline",
         help="record a new monitoring baseline (default: compare with the recorded one)",
     )
     group.addoption(
-        "--ml-score-compare", metavar="PATH", type=existing_file, default=None,
+        "--ml-score-compare",
+        metavar="PATH",
+        type=existing_file,
+        default=None,
         dest="ml_score_compare",
         help="a previous JSON report to diff against in the HTML report (default: none)",
     )
-    parser.addini("ml_score", type="bool", default=False,
-                  help="turn on the ML Test Score as if --ml-score were given")
+    parser.addini(
+        "ml_score",
+        type="bool",
+        default=False,
+        help="turn on the ML Test Score as if --ml-score were given",
+    )

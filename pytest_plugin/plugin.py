@@ -9,14 +9,17 @@ registered only when enabled and unregistered in ``pytest_unconfigure``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from mltestscore.pytest_plugin.options import add_options
 
-session_key = pytest.StashKey["Any"]()
-coverage_key = pytest.StashKey["Any"]()
+if TYPE_CHECKING:
+    pass
+
+session_key = pytest.StashKey["MLScoreSession"]()
+coverage_key = pytest.StashKey["FeatureCoverage"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -112,5 +115,4 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if plugin is None:
         return None
     settings = plugin.settings
-    return (f"mltestscore: ML Test Score on ({settings.scale} scale), "
-            f"settings from {settings.file}")
+    return f"mltestscore: ML Test Score on ({settings.scale} scale), settings from {settings.file}"

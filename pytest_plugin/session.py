@@ -14,9 +14,6 @@ from typing import Any
 import pytest
 
 from mltestscore.context import CheckContext
-from mltestscore.registry import CheckSpec, checked_ids, spec_for
-from mltestscore.results import AutomatedEvidence, Status
-from mltestscore.settings import Settings
 from mltestscore.pytest_plugin.items import (
     PROPERTY,
     CheckItem,
@@ -26,6 +23,9 @@ from mltestscore.pytest_plugin.items import (
     marker_ids,
     marker_problems,
 )
+from mltestscore.registry import CheckSpec, checked_ids, spec_for
+from mltestscore.results import AutomatedEvidence, Status
+from mltestscore.settings import Settings
 
 
 def _common_parent(items: list[pytest.Item], session: pytest.Session) -> pytest.Collector:
@@ -37,9 +37,9 @@ def _common_parent(items: list[pytest.Item], session: pytest.Session) -> pytest.
     if not chains:
         return session
     common: pytest.Collector = session
-    for nodes in zip(*chains):
+    for nodes in zip(*chains, strict=False):  # the shortest chain bounds the walk
         if all(n is nodes[0] for n in nodes):
-            common = nodes[0]  # type: ignore[assignment]
+            common = nodes[0]
         else:
             break
     return common
@@ -80,7 +80,9 @@ class MLScoreSession:
                 )
             ] + [
                 CheckItem.from_parent(
-                    collector, name=f"{name}[{s.test_id}]", callobj=check_callable(self, s, [s.test_id])
+                    collector,
+                    name=f"{name}[{s.test_id}]",
+                    callobj=check_callable(self, s, [s.test_id]),
                 )
                 for s in specs[1:]
             ]
@@ -107,12 +109,40 @@ class MLScoreSession:
         by_id = builtin_specs()
         specs: list[CheckSpec] = [by_id[k] for k in sorted(by_id, key=_order)]
         for spec in specs:
-            new.append(CheckItem.from_parent(
-                rubric, name=spec.test_id, callobj=check_callable(self, spec, [spec.test_id])
-            ))
-        new.append(CheckItem.from_parent(rubric, name="error-analysis",
-                                         callobj=error_analysis_callable()))
+            new.append(
+                CheckItem.from_parent(
+                    rubric, name=spec.test_id, callobj=check_callable(self, spec, [spec.test_id])
+                )
+            )
+        new.extend(self._contract_items(rubric))
+        new.append(
+            CheckItem.from_parent(rubric, name="error-analysis", callobj=error_analysis_callable())
+        )
         items.extend(new)
+
+    def _contract_items(self, rubric: RubricCollector) -> list[pytest.Item]:
+        """One item per contract found in ``[tool.mltestscore] contract_modules``."""
+        modules = self.settings.options.get("contract_modules")
+        if not modules:
+            return []
+        from mltestscore.checks.contracts import CONTRACT_IDS
+        from mltestscore.contracts import discover
+
+        try:
+            found = discover(modules)
+        except ImportError as exc:
+            raise pytest.UsageError(f"{self.settings.file}: {exc}") from None
+        items: list[pytest.Item] = []
+        for name, obj, contract in found:
+            spec = spec_for(CONTRACT_IDS[0], contract_check(name, obj, contract), builtin=False)
+            items.append(
+                CheckItem.from_parent(
+                    rubric,
+                    name=f"contract[{name}]",
+                    callobj=check_callable(self, spec, list(CONTRACT_IDS)),
+                )
+            )
+        return items
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if isinstance(item, CheckItem):
@@ -123,18 +153,23 @@ class MLScoreSession:
 
     # -- aggregation (runs on the xdist controller too) ----------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        payloads = [v for k, v in report.user_properties if k == PROPERTY]
+        payloads = [v for k, v in report.user_properties if k == PROPERTY and isinstance(v, dict)]
         if not payloads:
             return
-        payload = payloads[-1]
+        payload: dict[str, Any] = payloads[-1]
         kind = payload.get("kind")
         if kind == "check" and report.when == "call":
             evidence = AutomatedEvidence.from_dict(payload["evidence"])
             self.evidence[report.nodeid] = (list(payload["ids"]), evidence)
         elif kind == "check" and report.when == "setup" and report.failed:
-            self.evidence[report.nodeid] = (list(payload.get("ids", [])), AutomatedEvidence(
-                f"check:{report.nodeid}", Status.ERROR, f"setup failed: {report.longreprtext[-500:]}"
-            ))
+            self.evidence[report.nodeid] = (
+                list(payload.get("ids", [])),
+                AutomatedEvidence(
+                    f"check:{report.nodeid}",
+                    Status.ERROR,
+                    f"setup failed: {report.longreprtext[-500:]}",
+                ),
+            )
         elif kind == "analysis" and report.when == "call":
             self.error_analysis = payload["section"]
         elif kind == "test":
@@ -197,6 +232,24 @@ class MLScoreSession:
             tr.write_line(error, red=True)
         if self.gate is not None and not self.gate.passed:
             tr.write_line(self.gate.summary, red=True, bold=True)
+
+
+def contract_check(name: str, obj: object, contract: Any) -> Any:
+    """A check function (input: canary_inputs) verifying one discovered contract."""
+    from mltestscore.checks.contracts import verify_contract
+    from mltestscore.results import NotAutomated
+
+    def check_contract(canary_inputs: Any) -> Any:
+        if isinstance(obj, type) or "." in getattr(obj, "__qualname__", "").replace(
+            "<locals>.", ""
+        ):
+            raise NotAutomated(
+                f"contract on {name} needs an instance: hand one to the checks as ml_model"
+            )
+        return verify_contract(name, obj, contract, canary_inputs)  # type: ignore[arg-type,unused-ignore]
+
+    check_contract.__qualname__ = f"contract[{name}]"
+    return check_contract
 
 
 def _crash_message(report: pytest.TestReport) -> str:

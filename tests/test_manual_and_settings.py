@@ -51,21 +51,40 @@ def test_good_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "key", "expected"),
     [
-        ('[tool.mltestscore.manual."data.9"]\ndocument = "x"', 'manual."data.9"', "unknown rubric id"),
-        ('[tool.mltestscore.manual."data.1"]\ndocument = "https://wiki/x"\nreviewer = "A"\nreviewed = "yesterday"',
-         'manual."data.1".reviewed', "expected a date like 2026-01-31, got 'yesterday'"),
-        ('[tool.mltestscore.manual."data.1"]\ndocument = "https://wiki/x"\nreviewed = 2026-01-01',
-         'manual."data.1".reviewer', "missing"),
-        ('[tool.mltestscore.manual."data.1"]\ndocument = 3\nreviewer = "A"\nreviewed = 2026-01-01',
-         'manual."data.1".document', "expected a non-empty string, got 3"),
-        ('[tool.mltestscore.manual."data.1"]\ndocument = "nope.md"\nreviewer = "A"\nreviewed = 2026-01-01',
-         'manual."data.1".document', "not found"),
-        ('[tool.mltestscore.manual."data.1"]\ndocument = "https://x"\nreviewer = "A"\nreviewed = 2026-01-01\nexpires_days = "soon"',
-         'manual."data.1".expires_days', "expected a positive integer"),
+        (
+            '[tool.mltestscore.manual."data.9"]\ndocument = "x"',
+            'manual."data.9"',
+            "unknown rubric id",
+        ),
+        (
+            '[tool.mltestscore.manual."data.1"]\ndocument = "https://wiki/x"\nreviewer = "A"\nreviewed = "yesterday"',
+            'manual."data.1".reviewed',
+            "expected a date like 2026-01-31, got 'yesterday'",
+        ),
+        (
+            '[tool.mltestscore.manual."data.1"]\ndocument = "https://wiki/x"\nreviewed = 2026-01-01',
+            'manual."data.1".reviewer',
+            "missing",
+        ),
+        (
+            '[tool.mltestscore.manual."data.1"]\ndocument = 3\nreviewer = "A"\nreviewed = 2026-01-01',
+            'manual."data.1".document',
+            "expected a non-empty string, got 3",
+        ),
+        (
+            '[tool.mltestscore.manual."data.1"]\ndocument = "nope.md"\nreviewer = "A"\nreviewed = 2026-01-01',
+            'manual."data.1".document',
+            "not found",
+        ),
+        (
+            '[tool.mltestscore.manual."data.1"]\ndocument = "https://x"\nreviewer = "A"\nreviewed = 2026-01-01\nexpires_days = "soon"',
+            'manual."data.1".expires_days',
+            "expected a positive integer",
+        ),
         ("[tool.mltestscore]\nscale = 2018", "scale", 'expected "2017" or "2016"'),
         ('[tool.mltestscore]\nfail_under = "high"', "fail_under", "expected a number"),
         ("[tool.mltestscore]\nsection_min = {ops = 1}", "section_min.ops", "unknown section"),
-        ("[tool.mltestscore]\nfeature_modules = \"pkg\"", "feature_modules", "list of strings"),
+        ('[tool.mltestscore]\nfeature_modules = "pkg"', "feature_modules", "list of strings"),
         ("[tool.mltestscore]\nfail_undr = 2", "fail_undr", "unknown key"),
         ('[tool.mltestscore]\nreport = "r.pdf"', "report", "expected paths ending in"),
         ('[tool.mltestscore.thresholds."x.1"]\na = 1', 'thresholds."x.1"', "unknown rubric id"),
@@ -83,8 +102,12 @@ def test_malformed_entries_name_file_key_expectation(
 
 
 def test_rejected_manual_entry_earns_nothing_and_says_why(tmp_path: Path) -> None:
-    settings = load_settings(write(
-        tmp_path, '[tool.mltestscore.manual."data.1"]\ndocument = "gone.md"\nreviewer = "A"\nreviewed = 2026-01-01'))
+    settings = load_settings(
+        write(
+            tmp_path,
+            '[tool.mltestscore.manual."data.1"]\ndocument = "gone.md"\nreviewer = "A"\nreviewed = 2026-01-01',
+        )
+    )
     assert "data.1" not in settings.manual
     assert "gone.md" in settings.manual_problems["data.1"]
 

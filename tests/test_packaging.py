@@ -18,8 +18,19 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("build")
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (path,) = out.glob("mltestscore-*.whl")
     return path
@@ -28,7 +39,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_has_only_the_mltestscore_namespace(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
-    assert top == {"mltestscore", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
+    assert top == {
+        "mltestscore",
+        f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info",
+    }
     for generic in ("checks", "pytest_plugin", "reference_model"):
         assert not any(n.startswith(f"{generic}/") for n in names)
     for required in (
@@ -46,9 +60,12 @@ def test_wheel_has_only_the_mltestscore_namespace(wheel: Path) -> None:
 
 def test_every_source_package_is_in_the_wheel(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    mapping = {"mltestscore": "mltestscore", "checks": "mltestscore/checks",
-               "pytest_plugin": "mltestscore/pytest_plugin",
-               "reference_model": "mltestscore/reference_model"}
+    mapping = {
+        "mltestscore": "mltestscore",
+        "checks": "mltestscore/checks",
+        "pytest_plugin": "mltestscore/pytest_plugin",
+        "reference_model": "mltestscore/reference_model",
+    }
     for folder, target in mapping.items():
         for source in (ROOT / folder).rglob("*.py"):
             if "__pycache__" in source.parts:
@@ -76,7 +93,8 @@ def test_wheel_imports(wheel: Path, tmp_path: Path) -> None:
         "print('ok')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

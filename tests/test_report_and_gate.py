@@ -51,7 +51,10 @@ def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"schema": "mltestscore/report", "version": 1, "sco', "not valid JSON (truncated or corrupt?)"),
+        (
+            '{"schema": "mltestscore/report", "version": 1, "sco',
+            "not valid JSON (truncated or corrupt?)",
+        ),
         ('{"schema": "mltestscore/report", "version": 99}', "report version 99 is not supported"),
         ('{"schema": "other"}', "not an mltestscore report"),
         ("[1, 2]", "expected a JSON object"),

@@ -27,7 +27,7 @@ def test_every_entry_says_how_to_earn_it() -> None:
 
 
 def test_unknown_id_message() -> None:
-    with pytest.raises(UnknownTestId, match="unknown ML Test Score id 'model.8'"):
+    with pytest.raises(UnknownTestId, match=r"unknown ML Test Score id 'model\.8'"):
         get("model.8")
 
 
@@ -86,4 +86,6 @@ def test_section_that_fails_to_load_becomes_error_evidence(monkeypatch: pytest.M
     assert len(specs) == 28
     evidence = run_builtin("data.3", {})
     assert evidence.status is Status.ERROR
-    assert "built-in data checks could not be loaded: ImportError: numpy too old" in evidence.message
+    assert (
+        "built-in data checks could not be loaded: ImportError: numpy too old" in evidence.message
+    )

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pytest
-from mltestscore.checks.schema import TensorSchema, validate
 from sklearn.datasets import load_digits, load_iris
 
+from mltestscore.checks.schema import TensorSchema, validate
 from mltestscore.schema_infer import (
     add_subcommands,
     infer_schema,

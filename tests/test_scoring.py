@@ -17,7 +17,9 @@ def auto(status: Status, source: str = "builtin:x") -> AutomatedEvidence:
     return AutomatedEvidence(source, status, "m")
 
 
-def manual(test_id: str, reviewed: dt.date = dt.date(2026, 6, 1), days: int = 365) -> ManualEvidence:
+def manual(
+    test_id: str, reviewed: dt.date = dt.date(2026, 6, 1), days: int = 365
+) -> ManualEvidence:
     return ManualEvidence(test_id, "docs/x.md", "Ada", reviewed, days)
 
 
@@ -26,7 +28,9 @@ KINDS = ["none", "manual", "pass", "fail", "error", "pass+manual", "fail+manual"
 evidence_st = st.fixed_dictionaries({t: st.sampled_from(KINDS) for t in TEST_IDS})
 
 
-def build(kinds: dict[str, str]) -> tuple[dict[str, list[AutomatedEvidence]], dict[str, ManualEvidence]]:
+def build(
+    kinds: dict[str, str],
+) -> tuple[dict[str, list[AutomatedEvidence]], dict[str, ManualEvidence]]:
     automated: dict[str, list[AutomatedEvidence]] = {}
     manuals: dict[str, ManualEvidence] = {}
     for test_id, kind in kinds.items():
@@ -39,8 +43,12 @@ def build(kinds: dict[str, str]) -> tuple[dict[str, list[AutomatedEvidence]], di
 
 
 def test_paper_points() -> None:
-    automated = {"data.1": [auto(Status.PASS)], "data.2": [auto(Status.FAIL)],
-                 "data.3": [auto(Status.WARN)], "data.4": [auto(Status.ERROR)]}
+    automated = {
+        "data.1": [auto(Status.PASS)],
+        "data.2": [auto(Status.FAIL)],
+        "data.3": [auto(Status.WARN)],
+        "data.4": [auto(Status.ERROR)],
+    }
     manuals = {"data.2": manual("data.2"), "data.5": manual("data.5"), "data.6": manual("data.6")}
     card = score(automated, manuals, today=TODAY)
     points = {t.test_id: t.points for t in card.tests}
@@ -71,8 +79,9 @@ def test_expired_and_future_manual_evidence_earn_nothing() -> None:
 
 
 def test_not_automated_names_missing_fixtures() -> None:
-    evidence = AutomatedEvidence("builtin:data.1", Status.NOT_AUTOMATED, "not automated",
-                                 {"missing_fixtures": ["ml_schema"]})
+    evidence = AutomatedEvidence(
+        "builtin:data.1", Status.NOT_AUTOMATED, "not automated", {"missing_fixtures": ["ml_schema"]}
+    )
     card = score({"data.1": [evidence]}, today=TODAY)
     assert card.test("data.1").status == TestStatus.NOT_DONE
     assert "ml_schema" in card.test("data.1").next_step
@@ -89,7 +98,18 @@ def test_bands_2017() -> None:
 
 def test_bands_2016_and_eleven() -> None:
     assert [band_for(s, "2016").index for s in (0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 14)] == [
-        0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5,
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+        5,
+        5,
+        5,
     ]
 
 
@@ -104,7 +124,9 @@ def test_final_is_min_of_sections_and_at_most_each(kinds: dict[str, str]) -> Non
 
 
 @given(evidence_st, st.sampled_from(TEST_IDS), st.sampled_from(["manual", "pass"]))
-def test_adding_passing_evidence_never_lowers(kinds: dict[str, str], test_id: str, add: str) -> None:
+def test_adding_passing_evidence_never_lowers(
+    kinds: dict[str, str], test_id: str, add: str
+) -> None:
     before_auto, before_manual = build(kinds)
     before = score(before_auto, before_manual, today=TODAY)
     current = kinds[test_id]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+# Imported here, once: pytester's in-process runs restore sys.modules, and numpy
+# cannot be imported twice in one process.
+import numpy  # noqa: F401
+import pandas  # noqa: F401
 import pytest
 
-FEATURES = '''
+FEATURES = """
 def bucket(age):
     if age < 18:
         return "minor"
@@ -19,7 +23,7 @@ def ratio(a, b):
     if b == 0:
         return 0.0
     return a / b
-'''
+"""
 
 
 def load(pytester: pytest.Pytester) -> dict:
@@ -31,8 +35,14 @@ def entry(report: dict, test_id: str) -> dict:
 
 
 @pytest.mark.parametrize(("pii", "status"), [(False, "automated"), (True, "failed")])
-def test_data5_privacy_scan_through_fixture(pytester: pytest.Pytester, pii: bool, status: str) -> None:
-    contact = '["ann@example.com", "bob@example.org", "cy@example.net"] * 20' if pii else '["a", "b", "c"] * 20'
+def test_data5_privacy_scan_through_fixture(
+    pytester: pytest.Pytester, pii: bool, status: str
+) -> None:
+    contact = (
+        '["ann@example.com", "bob@example.org", "cy@example.net"] * 20'
+        if pii
+        else '["a", "b", "c"] * 20'
+    )
     pytester.makeconftest(f"""
         import pandas as pd
         import pytest
@@ -100,3 +110,49 @@ def test_per_check_fixture_overrides_the_shared_one(pytester: pytest.Pytester) -
     pytester.makepyfile(test_ok="def test_ok(): pass")
     pytester.runpytest("--ml-score")
     assert entry(load(pytester), "data.5")["status"] == "automated"
+
+
+@pytest.mark.parametrize(("scale", "status"), [(0.5, "automated"), (5.0, "failed")])
+def test_contract_modules_become_evidence(
+    pytester: pytest.Pytester, scale: float, status: str
+) -> None:
+    pytester.makepyprojecttoml("""
+        [tool.pytest.ini_options]
+        pythonpath = ["."]
+        [tool.mltestscore]
+        contract_modules = ["team_models"]
+    """)
+    pytester.makepyfile(
+        team_models=f"""
+        import numpy as np
+        import mltestscore
+
+        @mltestscore.model_contract(output_range=(0.0, 1.0), input={{"shape": (None, 2)}})
+        def predict(x):
+            return np.asarray(x).mean(axis=1) * {scale}
+
+        @mltestscore.model_contract()
+        class Net:
+            pass
+    """
+    )
+    pytester.makeconftest("""
+        import numpy as np
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def ml_canary_inputs():
+            return np.array([[0.2, 0.4], [0.9, 1.0]])
+    """)
+    pytester.makepyfile(test_ok="def test_ok(): pass")
+    result = pytester.runpytest("--ml-score", "-rs")
+    result.stdout.fnmatch_lines(["*contract on team_models.Net needs an instance*"])
+    report = load(pytester)
+    for test_id in ("infra.2", "monitor.5", "monitor.6"):
+        sources = [
+            a["source"]
+            for a in entry(report, test_id)["automated"]
+            if a["status"] != "not_automated"
+        ]
+        assert sources == ["check:mltestscore.pytest_plugin.session.contract[team_models.predict]"]
+        assert entry(report, test_id)["status"] == status

@@ -71,13 +71,15 @@ def load(pytester: pytest.Pytester, path: str = "reports/ml-score.json") -> dict
 
 def test_help_lists_options_with_metavars_and_defaults(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
-    result.stdout.fnmatch_lines([
-        "*ML Test Score (mltestscore)*",
-        "*--ml-score *score the system*",
-        "*--ml-score-report=PATH*",
-        "*--ml-score-fail-under=SCORE*",
-        "*--ml-score-section-min=SECTION=SCORE*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*ML Test Score (mltestscore)*",
+            "*--ml-score *score the system*",
+            "*--ml-score-report=PATH*",
+            "*--ml-score-fail-under=SCORE*",
+            "*--ml-score-section-min=SECTION=SCORE*",
+        ]
+    )
     assert "(default: 2017)" in result.stdout.str()
 
 
@@ -91,7 +93,9 @@ def test_help_lists_options_with_metavars_and_defaults(pytester: pytest.Pytester
         ("--ml-score-compare=missing.json", "'missing.json'"),
     ],
 )
-def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, option: str, quoted: str) -> None:
+def test_bad_option_values_are_usage_errors(
+    pytester: pytest.Pytester, option: str, quoted: str
+) -> None:
     result = pytester.runpytest("--ml-score", option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert quoted in result.stderr.str()
@@ -106,11 +110,13 @@ def test_off_by_default(sample: pytest.Pytester) -> None:
 
 def test_sample_project_scored(sample: pytest.Pytester) -> None:
     result = sample.runpytest("--ml-score")
-    result.stdout.fnmatch_lines([
-        "*= ML Test Score =*",
-        "*data*model*infra*monitor*",
-        "Final ML Test Score: 0.5 of 7 (minimum of the four sections)*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*= ML Test Score =*",
+            "*data*model*infra*monitor*",
+            "Final ML Test Score: 0.5 of 7 (minimum of the four sections)*",
+        ]
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     report = load(sample)
     assert len(report["tests"]) == 28
@@ -118,7 +124,9 @@ def test_sample_project_scored(sample: pytest.Pytester) -> None:
     assert by_id["infra.1"]["points"] == 1.0
     ran = [a for a in by_id["infra.1"]["automated"] if a["status"] != "not_automated"]
     assert [a["source"] for a in ran] == [
-        "test:test_sample.py::test_pipeline", "test:test_sample.py::test_reproducible"]
+        "test:test_sample.py::test_pipeline",
+        "test:test_sample.py::test_reproducible",
+    ]
     assert by_id["infra.3"]["status"] == "automated"
     assert by_id["model.5"]["status"] == "failed"
     assert "model loses to the majority baseline" in by_id["model.5"]["reason"]
@@ -138,12 +146,14 @@ def test_team_check_threshold_override_and_failure(sample: pytest.Pytester) -> N
 
 
 def test_team_check_without_its_fixture_is_not_automated(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_x="""
+    pytester.makepyfile(
+        test_x="""
         import mltestscore
         @mltestscore.check("model.7")
         def check_groups(group_gaps):
             return True
-    """)
+    """
+    )
     result = pytester.runpytest("--ml-score", "-rs")
     result.stdout.fnmatch_lines(["*not automated: define fixture(s) ml_group_gaps*"])
     entry = load(pytester)["tests"][13]
@@ -152,26 +162,32 @@ def test_team_check_without_its_fixture_is_not_automated(pytester: pytest.Pytest
 
 
 def test_gate_fail_under(sample: pytest.Pytester) -> None:
-    sample.makepyfile(test_sample="""
+    sample.makepyfile(
+        test_sample="""
         import pytest
         @pytest.mark.ml_score("infra.1")
         def test_ok():
             pass
-    """)
+    """
+    )
     passing = sample.runpytest("--ml-score", "--ml-score-fail-under=0")
     assert passing.ret == pytest.ExitCode.OK
-    failing = sample.runpytest("--ml-score", "--ml-score-fail-under=1.5",
-                               "--ml-score-section-min=infra=2")
+    failing = sample.runpytest(
+        "--ml-score", "--ml-score-fail-under=1.5", "--ml-score-section-min=infra=2"
+    )
     assert failing.ret == pytest.ExitCode.TESTS_FAILED
-    failing.stdout.fnmatch_lines([
-        "ML Test Score gate failed: final score 0 is below --fail-under 1.5; "
-        "section infra scored 1, below the minimum 2",
-    ])
+    failing.stdout.fnmatch_lines(
+        [
+            "ML Test Score gate failed: final score 0 is below --fail-under 1.5; "
+            "section infra scored 1, below the minimum 2",
+        ]
+    )
     assert load(sample)["gate"]["passed"] is False
 
 
 def test_unknown_id_in_marker_is_a_collection_error(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_bad="""
+    pytester.makepyfile(
+        test_bad="""
         import pytest
         @pytest.mark.ml_score("infra.9")
         def test_x():
@@ -179,19 +195,22 @@ def test_unknown_id_in_marker_is_a_collection_error(pytester: pytest.Pytester) -
         @pytest.mark.ml_score()
         def test_y():
             pass
-    """)
+    """
+    )
     result = pytester.runpytest("--ml-score")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*unknown ML Test Score id 'infra.9'*"])
 
 
 def test_unknown_id_in_covers_is_a_collection_error(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_bad="""
+    pytester.makepyfile(
+        test_bad="""
         import mltestscore
         @mltestscore.covers("infra.0")
         def test_x():
             pass
-    """)
+    """
+    )
     result = pytester.runpytest("--ml-score")
     result.stdout.fnmatch_lines(["*ERROR collecting*", "*unknown ML Test Score id 'infra.0'*"])
 
@@ -213,11 +232,13 @@ def test_malformed_table_is_reported_and_run_goes_on(pytester: pytest.Pytester) 
     """)
     pytester.makepyfile(test_ok="def test_ok(): pass")
     result = pytester.runpytest("--ml-score")
-    result.stdout.fnmatch_lines([
-        "*configuration problem(s):",
-        '*pyproject.toml: tool.mltestscore.scale: expected "2017" or "2016", got 2018',
-        '*tool.mltestscore.manual."data.1".reviewed: expected a date like 2026-01-31*',
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*configuration problem(s):",
+            '*pyproject.toml: tool.mltestscore.scale: expected "2017" or "2016", got 2018',
+            '*tool.mltestscore.manual."data.1".reviewed: expected a date like 2026-01-31*',
+        ]
+    )
     report = load(pytester)
     assert len(report["config_problems"]) == 3
     assert len(report["tests"]) == 28
@@ -230,16 +251,20 @@ def test_raising_fixture_is_an_error_outcome_and_report_is_whole(pytester: pytes
         def ml_scores():
             raise RuntimeError("feature store unreachable")
     """)
-    pytester.makepyfile(test_x="""
+    pytester.makepyfile(
+        test_x="""
         import mltestscore
         @mltestscore.check("model.2")
         def check_corr(scores):
             return True
         def test_other():
             pass
-    """)
+    """
+    )
     result = pytester.runpytest("--ml-score")
-    result.stdout.fnmatch_lines(["*fixture ml_scores raised RuntimeError: feature store unreachable*"])
+    result.stdout.fnmatch_lines(
+        ["*fixture ml_scores raised RuntimeError: feature store unreachable*"]
+    )
     report = load(pytester)
     entry = report["tests"][8]
     assert entry["id"] == "model.2" and entry["status"] == "error"
