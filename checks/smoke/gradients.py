@@ -1,0 +1,219 @@
+"""Every trainable parameter receives a non-zero gradient and changes after one step.
+
+Also catches tensors that train but are not registered with the model (layers kept in a
+plain list, a tensor created with ``requires_grad=True`` instead of ``nn.Parameter``): they
+take part in the graph, but ``model.parameters()`` never hands them to the optimizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any, cast
+
+import torch
+from torch import nn
+
+from .loop import (
+    OptimizerFactory,
+    describe_optimizer,
+    make_optimizer,
+    optimizer_step,
+    step_direction,
+)
+from .lossinfo import LossFn
+from .results import Finding, FindingStatus, finding, fmt_names
+from .state import isolated
+from .tensors import call_model, iter_tensors, prepare_batch
+
+
+def params_update(
+    model: nn.Module,
+    batch: Any,
+    loss_fn: LossFn,
+    *,
+    optimizer: OptimizerFactory | None = None,
+    batch_dim: int = 0,
+    seed: int | None = 0,
+    allow_unused: Collection[str] = (),
+) -> Finding:
+    """One forward/backward/step in train mode: gradients and updates, parameter by parameter.
+
+    Fails on a trainable parameter with no gradient (unused or detached), an all-zero
+    gradient (dead units, a multiplication by zero), no change after the step (not given to
+    the optimizer, learning rate 0), or a tensor in the graph that is not a registered
+    parameter. Parameters with ``requires_grad=False`` only warn (freezing is often
+    intended), unless all are frozen. Names starting with an entry of ``allow_unused``
+    are not reported.
+    """
+    with isolated(model, seed) as work:
+        work.train()
+        inputs, targets, _ = prepare_batch(work, batch, batch_dim)
+        named = [
+            (n, p) for n, p in work.named_parameters() if not n.startswith(tuple(allow_unused))
+        ]
+        before = {n: p.detach().clone() for n, p in named}
+        opt = make_optimizer(optimizer, work)
+        in_opt = {id(p) for group in opt.param_groups for p in group["params"]}
+        opt.zero_grad(set_to_none=True)
+        output = call_model(work, inputs)
+        loss = loss_fn(output, targets)
+        leaves = graph_leaves(loss) if isinstance(loss, torch.Tensor) else []
+        known = {id(p) for p in work.parameters()} | {id(t) for _, t in iter_tensors(inputs)}
+        strays = [t for t in leaves if id(t) not in known]
+        if isinstance(loss, torch.Tensor) and loss.requires_grad:
+            torch.autograd.backward(loss)
+
+            def closure() -> torch.Tensor:
+                opt.zero_grad(set_to_none=True)
+                again: torch.Tensor = loss_fn(call_model(work, inputs), targets)
+                torch.autograd.backward(again)
+                return again
+
+            stepped = [p for p in work.parameters() if p.grad is not None]
+            grads = [(p.detach().clone(), cast(torch.Tensor, p.grad).clone()) for p in stepped]
+            optimizer_step(opt, closure)
+            direction = step_direction(stepped, grads) if stepped else 0.0
+        else:
+            direction = 0.0
+        trainable = [(n, p) for n, p in named if p.requires_grad]
+        m: dict[str, Any] = {
+            "parameters": len(named),
+            "trainable": len(trainable),
+            "frozen": [n for n, p in named if not p.requires_grad],
+            "no_gradient": [n for n, p in trainable if p.grad is None],
+            "zero_gradient": [
+                n for n, p in trainable if p.grad is not None and not bool(p.grad.any())
+            ],
+            "not_in_optimizer": [n for n, p in trainable if id(p) not in in_opt],
+            "unchanged": [
+                n
+                for n, p in trainable
+                if p.grad is not None and bool(p.grad.any()) and torch.equal(p.detach(), before[n])
+            ],
+            "unregistered_in_graph": sorted({_stray_name(work, t) for t in strays}),
+            "plain_attributes": plain_attributes(work),
+            "step_cosine": direction,
+            "optimizer": describe_optimizer(opt)[0],
+            "lr": describe_optimizer(opt)[1],
+        }
+    return _judge(m)
+
+
+def graph_leaves(root: torch.Tensor) -> list[torch.Tensor]:
+    """Leaf tensors that accumulate gradient in ``root``'s autograd graph."""
+    seen: set[int] = set()
+    stack = [root.grad_fn]
+    leaves: list[torch.Tensor] = []
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        variable = getattr(fn, "variable", None)
+        if isinstance(variable, torch.Tensor):
+            leaves.append(variable)
+        stack.extend(nxt for nxt, _ in fn.next_functions)
+    return leaves
+
+
+def plain_attributes(model: nn.Module) -> list[str]:
+    """Module attributes holding tensors or modules outside PyTorch's registration:
+    plain tensors, and lists/tuples/dicts of modules or tensors."""
+    found = []
+    for prefix, module in model.named_modules():
+        for attr, value in vars(module).items():
+            if attr.startswith("_") or attr == "training":
+                continue
+            where = f"{prefix}.{attr}" if prefix else attr
+            if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
+                found.append(where)
+            elif isinstance(value, (list, tuple, dict)):
+                items = value.values() if isinstance(value, dict) else value
+                if any(isinstance(v, (nn.Module, torch.Tensor)) for v in items):
+                    found.append(where)
+    return found
+
+
+def _stray_name(model: nn.Module, tensor: torch.Tensor) -> str:
+    for prefix, module in model.named_modules():
+        for attr, value in vars(module).items():
+            where = f"{prefix}.{attr}" if prefix else attr
+            if value is tensor:
+                return where
+            items: Any = value.values() if isinstance(value, dict) else value
+            if isinstance(value, (list, tuple, dict)):
+                for i, item in enumerate(items):
+                    if item is tensor:
+                        return f"{where}[{i}]"
+                    if isinstance(item, nn.Module):
+                        for pname, p in item.named_parameters():
+                            if p is tensor:
+                                return f"{where}[{i}].{pname}"
+    return f"a tensor of shape {list(tensor.shape)}"
+
+
+def _judge(m: dict[str, Any]) -> Finding:
+    problems = []
+    if m["unregistered_in_graph"]:
+        problems.append(
+            f"{fmt_names(m['unregistered_in_graph'])} take part in the forward pass but are not "
+            "registered parameters (a plain list/dict of layers, or a tensor with "
+            "requires_grad instead of nn.Parameter): the optimizer never updates them — use "
+            "nn.ModuleList / nn.ModuleDict / nn.Parameter"
+        )
+    if m["no_gradient"]:
+        problems.append(
+            f"{fmt_names(m['no_gradient'])} get no gradient: they are unused in the forward pass "
+            "or cut from the loss (.detach(), .data, torch.no_grad, a numpy round trip) — "
+            "connect them or remove them"
+        )
+    if m["zero_gradient"]:
+        problems.append(
+            f"{fmt_names(m['zero_gradient'])} get an all-zero gradient: dead units (ReLUs that "
+            "never fire: check biases and init), a multiplication by zero, or a masked-out "
+            "path — fix the init or the mask"
+        )
+    if m["not_in_optimizer"]:
+        problems.append(
+            f"{fmt_names(m['not_in_optimizer'])} are not in the optimizer: build it from "
+            "model.parameters() after the model is complete"
+        )
+    elif m["unchanged"]:
+        problems.append(
+            f"{fmt_names(m['unchanged'])} have gradients but did not change after a step of "
+            f"{m['optimizer']} (lr {m['lr']}): a learning rate of 0 or a frozen param group"
+        )
+    if m["step_cosine"] > 0:
+        problems.append(
+            f"the first {m['optimizer']} step moves the parameters along the gradient (cosine "
+            f"{m['step_cosine']:+.2f}), so it climbs the loss: the loss is being maximized — "
+            "check maximize=True or a hand-written update that adds the gradient"
+        )
+    if m["trainable"] == 0:
+        problems.append(
+            "no parameter is trainable (all requires_grad=False): nothing can learn — "
+            "unfreeze at least the head"
+        )
+    if problems:
+        return finding("params_update", FindingStatus.FAIL, "; ".join(problems), m)
+    notes = []
+    if m["frozen"]:
+        notes.append(
+            f"{len(m['frozen'])} parameters are frozen ({fmt_names(m['frozen'])}): if they should "
+            "learn, set requires_grad=True"
+        )
+    if m["plain_attributes"]:
+        notes.append(
+            f"{fmt_names(m['plain_attributes'])} hold tensors or layers outside the module's "
+            "registration: .to(device), state_dict and .eval() do not reach them — use "
+            "register_buffer / nn.ModuleList"
+        )
+    if notes:
+        return finding("params_update", FindingStatus.WARN, "; ".join(notes), m)
+    return finding(
+        "params_update",
+        FindingStatus.PASS,
+        f"all {m['trainable']} trainable parameters get a non-zero gradient and change after "
+        "one step",
+        m,
+    )

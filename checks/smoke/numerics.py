@@ -1,0 +1,187 @@
+"""Forward and backward stay finite; when not, name the first module that produced NaN/Inf.
+
+Forward hooks on every module record, in execution order, whether a module's inputs and
+output are finite: the first module with finite inputs and a non-finite output produced it.
+Tensor hooks on each module's output record, in backward order, whether the gradient
+arriving there is finite: the first one that is not was produced by whatever consumes that
+output (the next module, or the loss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import torch
+from torch import nn
+
+from .lossinfo import LossFn
+from .results import Finding, FindingStatus, finding, fmt_names
+from .state import isolated
+from .tensors import call_model, iter_tensors, prepare_batch
+
+
+def all_finite(tree: Any) -> bool:
+    return all(
+        bool(torch.isfinite(t).all())
+        for _, t in iter_tensors(tree)
+        if t.is_floating_point() or t.is_complex()
+    )
+
+
+@dataclass
+class Trace:
+    """What the hooks saw during one forward (and backward) pass."""
+
+    forward: list[tuple[str, bool, bool]] = field(default_factory=list)  # name, in ok, out ok
+    backward: list[tuple[str, int, bool]] = field(default_factory=list)  # name, id, grad ok
+    model_outputs: set[int] = field(default_factory=set)  # ids of the model's own outputs
+    consumers: dict[int, str] = field(default_factory=dict)  # id(input tensor) -> module
+    outputs: dict[str, list[int]] = field(default_factory=dict)  # module -> id(output tensors)
+    keep: list[torch.Tensor] = field(default_factory=list)  # keeps ids unique
+
+    def forward_producer(self) -> str | None:
+        """The first module whose inputs were finite and whose output was not."""
+        for name, ins_ok, out_ok in self.forward:
+            if ins_ok and not out_ok:
+                return name
+        return None
+
+    def backward_producer(self) -> str | None:
+        """Where a non-finite gradient first appeared, described for a message."""
+        for name, tid, ok in self.backward:
+            if ok:
+                continue
+            if tid in self.model_outputs:
+                return "loss_fn (its backward gives a non-finite gradient for the model output)"
+            for tid in self.outputs.get(name, []):
+                if tid in self.consumers:
+                    return f"`{self.consumers[tid]}` (its backward, fed by `{name}`)"
+            return f"the operation that consumes the output of `{name}`"
+        return None
+
+
+@contextmanager
+def traced(model: nn.Module) -> Iterator[Trace]:
+    """Hooks on every module for the duration; ``trace.backward`` fills during backward."""
+    trace = Trace()
+    leaves = {
+        f"{name or 'model'} ({type(mod).__name__})"
+        for name, mod in model.named_modules()
+        if not any(True for _ in mod.children())
+    }
+
+    def make(name: str) -> Any:
+        def hook(module: nn.Module, args: Any, kwargs: Any, output: Any) -> None:
+            trace.forward.append((name, all_finite((args, kwargs)), all_finite(output)))
+            if name in leaves:
+                for _, t in iter_tensors((args, kwargs)):
+                    trace.consumers.setdefault(id(t), name)
+                    trace.keep.append(t)
+            for _, t in iter_tensors(output):
+                trace.outputs.setdefault(name, []).append(id(t))
+                trace.keep.append(t)
+                if module is model:
+                    trace.model_outputs.add(id(t))
+                if t.requires_grad:
+                    cast(Any, t).register_hook(_recorder(trace, name, id(t)))
+
+        return hook
+
+    handles = [
+        mod.register_forward_hook(
+            make(f"{name or 'model'} ({type(mod).__name__})"), with_kwargs=True
+        )
+        for name, mod in model.named_modules()
+    ]
+    try:
+        yield trace
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _recorder(trace: Trace, name: str, tid: int) -> Any:
+    def record(grad: torch.Tensor) -> None:
+        trace.backward.append((name, tid, bool(torch.isfinite(grad).all())))
+
+    return record
+
+
+def nonfinite_tensors(model: nn.Module) -> list[str]:
+    """Names of parameters and buffers holding NaN/Inf."""
+    named = list(model.named_parameters()) + list(model.named_buffers())
+    return [n for n, t in named if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+
+
+def locate(model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn) -> dict[str, Any]:
+    """One traced forward and backward; the evidence the ``finite`` check judges."""
+    m: dict[str, Any] = {
+        "nonfinite_parameters": nonfinite_tensors(model),
+        "nonfinite_inputs": [p for p, t in iter_tensors(inputs) if not all_finite(t)],
+    }
+    with traced(model) as trace:
+        output = call_model(model, inputs)
+        loss = loss_fn(output, targets)
+        m["forward_producer"] = trace.forward_producer()
+        m["output_finite"] = all_finite(output)
+        m["loss_finite"] = all_finite(loss)
+        if m["loss_finite"] and isinstance(loss, torch.Tensor) and loss.requires_grad:
+            torch.autograd.backward(loss)
+            m["backward_producer"] = trace.backward_producer()
+    m["nonfinite_gradients"] = [
+        n for n, p in model.named_parameters() if p.grad is not None and not all_finite(p.grad)
+    ]
+    return m
+
+
+def finite(
+    model: nn.Module, batch: Any, loss_fn: LossFn, *, batch_dim: int = 0, seed: int | None = 0
+) -> Finding:
+    """Parameters, forward activations, the loss and all gradients are finite (train mode)."""
+    with isolated(model, seed) as work:
+        work.train()
+        inputs, targets, _ = prepare_batch(work, batch, batch_dim)
+        m = locate(work, inputs, targets, loss_fn)
+    return judge_finite(m)
+
+
+def describe_nonfinite(m: dict[str, Any]) -> str | None:
+    """A sentence naming where NaN/Inf first appeared, or None when everything is finite."""
+    if m["nonfinite_parameters"]:
+        return f"parameters/buffers hold NaN/Inf: {fmt_names(m['nonfinite_parameters'])}"
+    if m["nonfinite_inputs"]:
+        return (
+            f"the inputs hold NaN/Inf ({fmt_names(m['nonfinite_inputs'])}): clean the data pipeline"
+        )
+    if m.get("forward_producer"):
+        return (
+            f"the forward pass first produces NaN/Inf in `{m['forward_producer']}` (its inputs "
+            "are finite): look for log/sqrt of ≤ 0, division by zero (a std or norm of 0), "
+            "exp overflow"
+        )
+    if not m.get("output_finite", True):
+        return "the model output holds NaN/Inf"
+    if not m.get("loss_finite", True):
+        return (
+            "the loss is NaN/Inf although the model output is finite: loss_fn takes log of 0 or "
+            "divides by 0 — use log_softmax / BCEWithLogitsLoss instead of log(softmax/sigmoid), "
+            "add an epsilon"
+        )
+    if m.get("backward_producer") or m.get("nonfinite_gradients"):
+        where = m.get("backward_producer") or "backward"
+        return (
+            f"the backward pass produces NaN/Inf gradients, first in {where} (parameter "
+            f"gradients affected: {fmt_names(m.get('nonfinite_gradients', []))}): a derivative blows up "
+            "(sqrt or norm at 0, log near 0) — add an epsilon inside it"
+        )
+    return None
+
+
+def judge_finite(m: dict[str, Any]) -> Finding:
+    problem = describe_nonfinite(m)
+    if problem is None:
+        return finding("finite", FindingStatus.PASS, "forward, loss and gradients are finite", m)
+    return finding("finite", FindingStatus.FAIL, problem, m)

@@ -1,0 +1,218 @@
+"""``overfit_one_batch``: the playbook's first test, with the loss curve diagnosed when the
+loss does not fall."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from .curve import diagnose_loss_curve, subsample
+from .loop import OptimizerFactory, make_optimizer, train
+from .lossinfo import LossFn, LossSpec, attainable_minimum, describe_loss, final_activation
+from .numerics import describe_nonfinite, locate
+from .results import Finding, FindingStatus, finding, fmt
+from .state import isolated
+from .tensors import call_model, loss_value, prepare_batch
+
+
+def still_falling(losses: list[float], floor: float | None, fraction: float) -> bool:
+    """True while the curve reads as *decreasing*: worth a few more steps."""
+    if len(losses) < 2:
+        return False
+    kind = diagnose_loss_curve(losses, floor=floor, converged_fraction=fraction).kind
+    return kind == "decreasing"
+
+
+def reached(fraction: float, floor: float | None, min_steps: int) -> Callable[[list[float]], bool]:
+    """Early stop once the recent median is well below ``fraction`` of the start."""
+
+    def done(losses: list[float]) -> bool:
+        n = len(losses)
+        if n < min_steps:
+            return False
+        base = floor if floor is not None else 0.0
+        start = losses[0] - base
+        if start <= 0:
+            return False
+        tail = sorted(losses[-max(3, math.ceil(n / 10)) :])
+        return (tail[len(tail) // 2] - base) <= 0.8 * fraction * start
+
+    return done
+
+
+def overfit_one_batch(
+    model: nn.Module,
+    batch: Any,
+    loss_fn: LossFn,
+    *,
+    optimizer: OptimizerFactory | None = None,
+    batch_dim: int = 0,
+    seed: int | None = 0,
+    steps: int = 500,
+    max_steps: int = 2000,
+    max_seconds: float = 30.0,
+    target_fraction: float = 0.1,
+    loss_floor: float | Literal["auto"] | None = "auto",
+    min_steps: int = 20,
+    eval_gap: float = 0.5,
+    diagnosis: Mapping[str, float] | None = None,
+) -> Finding:
+    """Training on the one batch drives the loss to ``target_fraction`` of its start.
+
+    Runs ``steps`` steps (stopping early once the target is clearly reached), extended by
+    ``steps`` at a time up to ``max_steps`` while the loss is still falling, and at most
+    ``max_seconds``. When the loss does not get there, the curve is diagnosed
+    (:func:`diagnose_loss_curve`, with ``loss_floor`` as its floor and ``diagnosis`` as
+    extra thresholds) and the message says what the shape means. ``loss_floor="auto"``
+    takes the lowest loss reachable by optimizing the outputs directly (0 for plain cross
+    entropy and MSE; the label entropy with label smoothing or soft targets), never below 0;
+    pass a number, or ``None`` for a loss that legitimately goes negative. A curve that is still
+    falling at the end of the budget only warns. Passes as well when the eval-mode loss
+    reaches the target (dropout makes the train-mode loss noisy). Fails when the train-mode
+    loss converged but the eval-mode loss on the same batch is still above ``eval_gap`` of
+    the start: train and eval mode disagree (stale BatchNorm statistics, unscaled dropout).
+    """
+    with isolated(model, seed) as work:
+        inputs, targets, layout = prepare_batch(work, batch, batch_dim)
+        floor = _floor(loss_floor, work, inputs, targets, loss_fn)
+        opt = make_optimizer(optimizer, work)
+        log = train(
+            work,
+            lambda _: (inputs, targets),
+            loss_fn,
+            opt,
+            steps=steps,
+            max_seconds=max_seconds,
+            done=reached(target_fraction, floor, min_steps),
+            max_steps=max_steps,
+            extend=lambda losses: still_falling(losses, floor, target_fraction),
+        )
+        work.train()
+        output = call_model(work, inputs)
+        spec = describe_loss(loss_fn, output, targets)
+        m: dict[str, Any] = {
+            "batch_size": layout.size,
+            "steps": len(log.losses),
+            "seconds": log.seconds,
+            "stopped": log.stopped,
+            "first_step_uphill": log.first_step_uphill,
+            "optimizer": log.optimizer,
+            "lr": log.lr,
+            "target_fraction": target_fraction,
+            "loss_floor": floor,
+            "losses": subsample(log.losses),
+        }
+        if isinstance(output, torch.Tensor) and output.is_floating_point():
+            m["final_activation"] = final_activation(output)
+            m["output_range"] = [float(output.min().item()), float(output.max().item())]
+        if log.stopped == "nonfinite":
+            m["nonfinite"] = locate(work, inputs, targets, loss_fn)
+        else:
+            work.eval()
+            with torch.no_grad():
+                m["eval_loss"] = loss_value(loss_fn(call_model(work, inputs), targets))
+    finite = [v for v in log.losses if math.isfinite(v)]
+    if loss_floor == "auto" and floor is not None and finite and min(finite) >= 0:
+        floor = min(floor, min(finite))  # the estimate is an upper bound of the true floor
+        m["loss_floor"] = floor
+    curve = diagnose_loss_curve(
+        log.losses if len(log.losses) >= 2 else log.losses * 2,
+        floor=floor,
+        converged_fraction=target_fraction,
+        **dict(diagnosis or {}),
+    )
+    kind, message = curve.kind, curve.message
+    if log.first_step_uphill and kind in ("exploding", "oscillating", "plateau", "decreasing"):
+        kind = "rising"  # the cause is known: the optimizer climbs the loss
+        message = (
+            f"loss rose from {fmt(curve.start)} to {fmt(curve.end)} (peak {fmt(curve.maximum)}) "
+            f"in {curve.steps} steps, and the first update moved the parameters along the "
+            "gradient instead of against it: the loss is being maximized — check the sign of "
+            "the loss and the optimizer (maximize=True, a hand-written update with +=)"
+        )
+    m["diagnosis"] = kind
+    m["curve"] = curve.to_dict()
+    m["reached_target"] = (
+        math.isfinite(curve.end_fraction) and curve.end_fraction <= target_fraction
+    )
+    return _judge_overfit(m, kind, message, spec, floor, eval_gap)
+
+
+def _floor(
+    loss_floor: float | Literal["auto"] | None,
+    model: nn.Module,
+    inputs: Any,
+    targets: Any,
+    loss_fn: LossFn,
+) -> float | None:
+    if loss_floor != "auto":
+        return loss_floor
+    with torch.no_grad():
+        output = call_model(model, inputs)
+    found = attainable_minimum(loss_fn, output, targets)
+    return 0.0 if found is None or found < 0 else found
+
+
+def _judge_overfit(
+    m: dict[str, Any],
+    kind: str,
+    message: str,
+    spec: LossSpec,
+    floor: float | None,
+    eval_gap: float,
+) -> Finding:
+    lr = f", lr {fmt(m['lr'])}" if m.get("lr") is not None else ""
+    setup = f"(batch of {m['batch_size']}, {m['optimizer']}{lr})"
+    losses = m["losses"]
+    base = floor if floor is not None else 0.0
+    eval_loss = m.get("eval_loss")
+    if kind == "converged":
+        start = losses[0] - base
+        if eval_loss is not None and start > 0 and eval_loss - base > eval_gap * start:
+            return finding(
+                "overfit_one_batch",
+                FindingStatus.FAIL,
+                f"one batch overfits in train mode {setup}: {message}; but in eval mode the "
+                f"loss on the same batch is {fmt(eval_loss)} ({100 * (eval_loss - base) / start:.0f} % "
+                "of the start): train and eval mode disagree — BatchNorm running statistics "
+                "that are not updated (momentum 0, a custom norm layer), or a dropout that "
+                "does not rescale by 1/(1-p) in training",
+                m,
+            )
+        return finding(
+            "overfit_one_batch", FindingStatus.PASS, f"one batch overfits {setup}: {message}", m
+        )
+    if (
+        kind in ("oscillating", "plateau", "decreasing")
+        and eval_loss is not None
+        and losses[0] - base > 0
+        and eval_loss - base <= m["target_fraction"] * (losses[0] - base)
+        and eval_loss >= base
+    ):
+        return finding(
+            "overfit_one_batch",
+            FindingStatus.PASS,
+            f"one batch overfits {setup}: the eval-mode loss is {fmt(eval_loss)} (from "
+            f"{fmt(losses[0])}); the train-mode curve is noisy ({kind})",
+            m,
+        )
+    hints = []
+    act = m.get("final_activation")
+    if spec.expects == "logits" and act is not None:
+        hints.append(f"the outputs pass through {act} before {spec.source}, which expects logits")
+    if kind == "nan" and "nonfinite" in m:
+        where = describe_nonfinite(m["nonfinite"])
+        if where:
+            hints.append(f"after the last step {where}")
+    hint = (" Also: " + "; ".join(hints) + ".") if hints else ""
+    status = FindingStatus.WARN if kind == "decreasing" else FindingStatus.FAIL
+    lead = (
+        "overfitting one batch is unstable"
+        if m["reached_target"]
+        else "could not overfit one batch"
+    )
+    return finding("overfit_one_batch", status, f"{lead} {setup}: {message}.{hint}", m)

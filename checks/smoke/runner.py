@@ -1,0 +1,274 @@
+"""``run``: every smoke check on a deep copy of the model, each isolated, RNG state restored."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import time
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from torch import nn
+
+from . import (
+    behavior,
+    forward_checks,
+    generalization,
+    gradients,
+    inputs,
+    loss_checks,
+    memorization,
+    modes,
+    numerics,
+    overfit,
+    subset_fit,
+)
+from .data import train_val_overlap
+from .loop import OptimizerFactory
+from .lossinfo import LossFn
+from .results import Finding, FindingStatus, SmokeReport, finding, summarize_exception
+from .state import seeded, threads
+
+BatchCheck = Callable[..., Finding]
+
+#: Checks on the batch, in the order they run: cheap structural checks first.
+BATCH_CHECKS: dict[str, BatchCheck] = {
+    "forward": forward_checks.forward,
+    "output_shape": forward_checks.output_shape,
+    "loss_input": loss_checks.loss_input,
+    "initial_loss": loss_checks.initial_loss,
+    "finite": numerics.finite,
+    "input_scaling": inputs.input_scaling,
+    "input_dependence": behavior.input_dependence,
+    "batch_independence": behavior.batch_independence,
+    "eval_mode": modes.eval_mode,
+    "params_update": gradients.params_update,
+    "overfit_one_batch": overfit.overfit_one_batch,
+}
+#: Checks that need ``data={"train": ..., "val": ...}``.
+DATA_CHECKS: dict[str, Callable[..., Finding]] = {
+    "train_val_overlap": train_val_overlap,
+    "memorize": memorization.memorize,
+    "val_improves": generalization.val_improves,
+}
+CHECK_NAMES: tuple[str, ...] = (*BATCH_CHECKS, *DATA_CHECKS)
+_TAKES_OPTIMIZER = {"params_update", "overfit_one_batch", "memorize", "val_improves"}
+
+
+def run(
+    model: nn.Module,
+    batch: Any,
+    loss_fn: LossFn,
+    *,
+    optimizer: OptimizerFactory | None = None,
+    data: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    expected: float | tuple[float, float] | None = None,
+    batch_dim: int = 0,
+    checks: Collection[str] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    num_threads: int | None = 1,
+) -> SmokeReport:
+    """Run the smoke suite on ``model`` with one ``batch = (inputs, targets)``.
+
+    Args:
+        optimizer: ``params -> torch.optim.Optimizer``; default ``Adam(lr=3e-4)``.
+        data: optional ``{"train": dataset, "val": dataset}`` for the data-level checks
+            (see :mod:`mltestscore.checks.smoke.data` for the accepted dataset forms).
+        seed: every check starts from this seed; the caller's RNG states (python, numpy,
+            torch CPU/CUDA) are restored afterwards.
+        expected: the expected initial loss (or a ``(low, high)`` range), when it cannot
+            be inferred from the loss.
+        batch_dim: the batch dimension of the input tensors (1 for ``(T, B, F)`` sequences).
+        checks: names of the checks to run (default all, see :data:`CHECK_NAMES`).
+        options: per-check keyword overrides, e.g. ``{"overfit_one_batch": {"steps": 500}}``.
+        num_threads: torch CPU threads during the run (restored afterwards); small batches
+            run fastest on 1. ``None`` leaves torch's setting alone.
+
+    The caller's model is never changed: every check works on its own deep copy. A check
+    that raises becomes an ``error`` finding and the run goes on. When the model does not
+    run on the batch, the checks that need it are skipped.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (output, targets) -> loss, got {loss_fn!r}")
+    selected = _select(checks)
+    opts = _validate_options(options or {})
+    train_data, val_data = _split_data(data)
+    findings: list[Finding] = []
+    t0 = time.perf_counter()
+    with threads(num_threads), seeded(None):
+        model_runs = True
+        shared = _SharedFit(selected, opts, optimizer, seed)
+        for name in selected:
+            kwargs: dict[str, Any] = {"seed": seed, **opts.get(name, {})}
+            if name in _TAKES_OPTIMIZER:
+                kwargs.setdefault("optimizer", optimizer)
+            if name in BATCH_CHECKS:
+                kwargs.setdefault("batch_dim", batch_dim)
+                if name == "initial_loss":
+                    kwargs.setdefault("expected", expected)
+                call = _bind(BATCH_CHECKS[name], model, batch, loss_fn)
+            elif name == "train_val_overlap":
+                if train_data is None or val_data is None:
+                    findings.append(_missing(name, "train and val"))
+                    continue
+                kwargs.pop("seed")
+                call = _bind(train_val_overlap, train_data, val_data)
+            else:
+                needs_val = name == "val_improves"
+                if train_data is None or (needs_val and val_data is None):
+                    findings.append(_missing(name, "train and val" if needs_val else "train"))
+                    continue
+                call = shared.call(name, model, train_data, val_data, loss_fn)
+            if not model_runs and name != "train_val_overlap":
+                findings.append(
+                    finding(
+                        name,
+                        FindingStatus.SKIP,
+                        "skipped: the model does not run on the batch (see `forward`)",
+                    )
+                )
+                continue
+            result = _isolated(name, call, kwargs)
+            findings.append(result)
+            if name == "forward" and result.status is not FindingStatus.PASS:
+                model_runs = False
+    return SmokeReport(tuple(findings), time.perf_counter() - t0, seed)
+
+
+class _SharedFit:
+    """``memorize`` and ``val_improves`` train the same subset: fit once, judge twice.
+
+    Used when both run and their options agree on the fit; otherwise each fits alone.
+    """
+
+    _FIT = ("samples", "steps", "max_steps", "max_seconds")
+
+    def __init__(
+        self,
+        selected: list[str],
+        opts: Mapping[str, Mapping[str, Any]],
+        optimizer: OptimizerFactory | None,
+        seed: int,
+    ) -> None:
+        mem, val = dict(opts.get("memorize", {})), dict(opts.get("val_improves", {}))
+        self.enabled = (
+            "memorize" in selected
+            and "val_improves" in selected
+            and all(mem.get(k) == val.get(k) for k in (*self._FIT, "optimizer", "seed"))
+        )
+        self.mem, self.val = mem, val
+        self.optimizer, self.seed = optimizer, seed
+        self.fit: subset_fit.SubsetFit | None = None
+
+    def call(
+        self, name: str, model: nn.Module, train: Any, val: Any, loss_fn: LossFn
+    ) -> Callable[..., Finding]:
+        if not self.enabled or val is None:
+            args = (
+                (model, train, val, loss_fn) if name == "val_improves" else (model, train, loss_fn)
+            )
+            return _bind(DATA_CHECKS[name], *args)
+
+        def judged(**_: Any) -> Finding:
+            if self.fit is None:
+                fit_kwargs = {k: self.mem[k] for k in self._FIT if k in self.mem}
+                for k in ("min_accuracy", "loss_fraction"):
+                    if k in self.mem:
+                        fit_kwargs[k] = self.mem[k]
+                if "val_samples" in self.val:
+                    fit_kwargs["val_samples"] = self.val["val_samples"]
+                self.fit = subset_fit.fit_subset(
+                    model,
+                    train,
+                    loss_fn,
+                    val_data=val,
+                    optimizer=self.mem.get("optimizer", self.optimizer),
+                    seed=self.mem.get("seed", self.seed),
+                    **fit_kwargs,
+                )
+            if name == "memorize":
+                return memorization.judge_memorize(
+                    self.fit,
+                    min_accuracy=self.mem.get("min_accuracy", _default("memorize", "min_accuracy")),
+                    loss_fraction=self.mem.get(
+                        "loss_fraction", _default("memorize", "loss_fraction")
+                    ),
+                )
+            return generalization.judge_val_improves(
+                self.fit, min_gain=self.val.get("min_gain", _default("val_improves", "min_gain"))
+            )
+
+        return judged
+
+
+def _default(check: str, keyword: str) -> Any:
+    """The documented default of a check's keyword argument (one source of truth)."""
+    return inspect.signature(DATA_CHECKS[check]).parameters[keyword].default
+
+
+def _bind(fn: Callable[..., Finding], *args: Any) -> Callable[..., Finding]:
+    def call(**kwargs: Any) -> Finding:
+        return fn(*args, **kwargs)
+
+    return call
+
+
+def _isolated(name: str, call: Callable[..., Finding], kwargs: dict[str, Any]) -> Finding:
+    start = time.perf_counter()
+    try:
+        result = call(**kwargs)
+    except Exception as exc:
+        result = finding(
+            name,
+            FindingStatus.ERROR,
+            f"the check raised {summarize_exception(exc)}",
+            {"exception": type(exc).__name__},
+        )
+    return dataclasses.replace(result, seconds=time.perf_counter() - start)
+
+
+def _missing(name: str, what: str) -> Finding:
+    keys = ", ".join(f"{w!r}: ..." for w in what.split(" and "))
+    return finding(name, FindingStatus.SKIP, f"needs data={{{keys}}}")
+
+
+def _select(checks: Collection[str] | None) -> list[str]:
+    if checks is None:
+        return list(CHECK_NAMES)
+    unknown = sorted(set(checks) - set(CHECK_NAMES))
+    if unknown:
+        raise ValueError(f"unknown smoke check(s) {unknown}; known: {list(CHECK_NAMES)}")
+    return [n for n in CHECK_NAMES if n in set(checks)]
+
+
+def _validate_options(options: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, values in options.items():
+        fn = BATCH_CHECKS.get(name) or DATA_CHECKS.get(name)
+        if fn is None:
+            raise ValueError(f"options: unknown smoke check {name!r}; known: {list(CHECK_NAMES)}")
+        params = inspect.signature(fn).parameters
+        allowed = {p for p, spec in params.items() if spec.kind is inspect.Parameter.KEYWORD_ONLY}
+        bad = sorted(set(values) - allowed)
+        if bad:
+            raise ValueError(
+                f"options[{name!r}]: unknown keyword(s) {bad}; {name} takes {sorted(allowed)}"
+            )
+        out[name] = dict(values)
+    return out
+
+
+def _split_data(data: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    if data is None:
+        return None, None
+    if not isinstance(data, Mapping):
+        raise TypeError(
+            f"data must be a mapping with 'train' (and 'val') datasets, got {type(data).__name__}"
+        )
+    unknown = sorted(set(data) - {"train", "val"})
+    if unknown:
+        raise ValueError(f"data: unknown key(s) {unknown}; expected 'train' and 'val'")
+    return data.get("train"), data.get("val")

@@ -1,0 +1,160 @@
+"""Fit a small training subset while watching a validation subset: the evidence that
+``memorize`` and ``val_improves`` judge (``smoke.run`` fits once for both)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .data import Samples
+from .loop import OptimizerFactory, make_optimizer, train
+from .lossinfo import LossFn, accuracy, describe_loss
+from .state import isolated
+from .tensors import call_model, loss_value, model_device, to_device
+
+
+@dataclass
+class SubsetFit:
+    """Evidence from fitting a training subset (and watching a validation subset)."""
+
+    samples: int
+    losses: list[float]
+    seconds: float
+    stopped: str
+    optimizer: str
+    lr: float | None
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)  # step, loss, acc, val
+    baseline_val: float | None = None
+    task: str = "unknown"
+
+
+def fit_subset(
+    model: nn.Module,
+    train_data: Any,
+    loss_fn: LossFn,
+    *,
+    val_data: Any = None,
+    optimizer: OptimizerFactory | None = None,
+    seed: int | None = 0,
+    samples: int = 128,
+    val_samples: int = 256,
+    steps: int = 400,
+    max_steps: int = 3200,
+    max_seconds: float = 20.0,
+    eval_every: int = 20,
+    min_accuracy: float = 0.99,
+    loss_fraction: float = 0.1,
+) -> SubsetFit:
+    """Full-batch training on ``samples`` training samples (a seeded random choice),
+    evaluated in eval mode every ``eval_every`` steps; stops once memorized. The ``steps``
+    budget grows by ``steps`` at a time, up to ``max_steps``, while the loss still falls."""
+    with isolated(model, seed) as work:
+        train_view = Samples(train_data, "train")
+        gen = torch.Generator().manual_seed(seed or 0)
+        idx = torch.randperm(len(train_view), generator=gen)[
+            : min(samples, len(train_view))
+        ].tolist()
+        device = model_device(work)
+
+        def read(view: Samples, index: list[int]) -> tuple[Any, Any]:
+            x, y = view.batch(index)
+            return to_device(x, device), to_device(y, device)
+
+        fixed = read(train_view, idx)
+        val = None
+        if val_data is not None:
+            val_view = Samples(val_data, "val")
+            vidx = torch.randperm(len(val_view), generator=gen)[: min(val_samples, len(val_view))]
+            val = read(val_view, vidx.tolist())
+        with torch.no_grad():
+            out0 = call_model(work.eval(), fixed[0])
+            spec = describe_loss(loss_fn, out0, fixed[1])
+            val_out = call_model(work, val[0]) if val is not None else None
+        checkpoints: list[dict[str, Any]] = []
+        memorized = [False]
+
+        def evaluate(step: int) -> None:
+            work.eval()
+            with torch.no_grad():
+                out = call_model(work, fixed[0])
+                point: dict[str, Any] = {
+                    "step": step,
+                    "loss": loss_value(loss_fn(out, fixed[1])),
+                    "accuracy": accuracy(spec, out, fixed[1]),
+                }
+                if val is not None:
+                    point["val_loss"] = loss_value(loss_fn(call_model(work, val[0]), val[1]))
+            work.train()
+            checkpoints.append(point)
+            start = checkpoints[0]["loss"]
+            acc = point["accuracy"]
+            memorized[0] = (acc is not None and acc >= min_accuracy) or (
+                acc is None and start > 0 and point["loss"] <= loss_fraction * start
+            )
+
+        evaluate(0)
+        opt = make_optimizer(optimizer, work)
+        next_batch: Callable[[int], tuple[Any, Any]] = (
+            (lambda _: fixed) if train_view.static else (lambda _: read(train_view, idx))
+        )
+        log = train(
+            work,
+            next_batch,
+            loss_fn,
+            opt,
+            steps=steps,
+            max_steps=max_steps,
+            max_seconds=max_seconds,
+            every=lambda s: evaluate(s + 1) if (s + 1) % eval_every == 0 else None,
+            done=lambda _: memorized[0],
+            extend=lambda losses: improving(checkpoints),
+        )
+        if not checkpoints or checkpoints[-1]["step"] != len(log.losses):
+            evaluate(len(log.losses))
+        baseline = (
+            constant_baseline(loss_fn, out0, fixed[1], val_out, val[1]) if val is not None else None
+        )
+    return SubsetFit(
+        len(idx),
+        log.losses,
+        log.seconds,
+        log.stopped,
+        log.optimizer,
+        log.lr,
+        checkpoints,
+        baseline,
+        spec.task,
+    )
+
+
+def improving(checkpoints: list[dict[str, Any]]) -> bool:
+    """True while the eval-mode subset loss still fell by 5 % over the last quarter."""
+    if len(checkpoints) < 4:
+        return False
+    recent = checkpoints[-max(2, len(checkpoints) // 4)]["loss"]
+    return bool(checkpoints[-1]["loss"] < 0.95 * recent)
+
+
+def constant_baseline(
+    loss_fn: LossFn, out: Any, y: Any, val_out: Any, y_val: Any, steps: int = 150
+) -> float | None:
+    """Validation loss of the best constant output (one value per output element, shared
+    by all samples) fitted on the training subset: what the label prior alone achieves."""
+    if not isinstance(out, torch.Tensor) or not isinstance(val_out, torch.Tensor):
+        return None
+    if not out.is_floating_point() or out.ndim == 0 or out.shape[1:] != val_out.shape[1:]:
+        return None
+    const = torch.zeros((1, *out.shape[1:]), dtype=out.dtype, device=out.device, requires_grad=True)
+    opt = torch.optim.Adam([const], lr=0.1)
+    with torch.enable_grad():
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = loss_fn(const.expand_as(out), y)
+            torch.autograd.backward(loss)
+            opt.step()
+    with torch.no_grad():
+        return loss_value(loss_fn(const.expand_as(val_out), y_val))

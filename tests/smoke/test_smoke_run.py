@@ -1,0 +1,144 @@
+"""smoke.run: isolation (model, RNG, threads), error handling, options, reports."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import zoo
+from torch import nn
+
+from mltestscore.checks import smoke
+from mltestscore.checks.smoke import FindingStatus, runner
+
+# the broadcasting bugs of the zoo make torch warn, as it should
+pytestmark = pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")
+
+FAST = {"overfit_one_batch": {"steps": 40}, "memorize": {"steps": 40}}
+
+
+def test_run_leaves_the_callers_model_and_rng_alone() -> None:
+    s = zoo.build("cnn_digits")
+    s.model.train()
+    s.model.features[0].weight.requires_grad_(False)
+    before = {k: v.clone() for k, v in s.model.state_dict().items()}
+    params = list(s.model.parameters())
+    random.seed(7)
+    np.random.seed(7)
+    torch.manual_seed(7)
+    states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+    threads = torch.get_num_threads()
+
+    report = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer, data=s.data, seed=3)
+
+    assert report.passed, [f.message for f in report.failed]
+    after = s.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # BN running stats too
+    assert list(s.model.parameters()) == params and all(p.grad is None for p in params)
+    assert not s.model.features[0].weight.requires_grad and s.model.training
+    assert random.getstate() == states[0]
+    assert all(np.array_equal(a, b) for a, b in zip(np.random.get_state(), states[1], strict=True))
+    assert torch.equal(torch.get_rng_state(), states[2])
+    assert torch.get_num_threads() == threads
+
+
+def test_run_is_reproducible_for_a_seed() -> None:
+    s = zoo.build("gru_digits")
+    a = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer, seed=1, options=FAST)
+    b = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer, seed=1, options=FAST)
+    assert a["overfit_one_batch"].metrics["losses"] == b["overfit_one_batch"].metrics["losses"]
+    assert [f.message for f in a.findings] == [f.message for f in b.findings]
+
+
+def test_a_crashing_check_becomes_an_error_and_the_run_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def boom(*args: Any, **kwargs: Any) -> smoke.Finding:
+        raise ZeroDivisionError("something inside the check")
+
+    monkeypatch.setitem(runner.BATCH_CHECKS, "finite", boom)
+    s = zoo.build("mlp_digits")
+    report = smoke.run(s.model, s.batch, s.loss_fn, checks=["finite", "eval_mode"])
+    assert report.names == ["finite", "eval_mode"]
+    err = report["finite"]
+    assert err.status is FindingStatus.ERROR
+    assert "ZeroDivisionError: something inside the check" in err.message
+    assert "test_smoke_run.py" in err.message  # the frame that raised
+    assert report["eval_mode"].status is FindingStatus.PASS
+    assert report.passed and report.errors == [err]
+
+
+def test_when_the_model_does_not_run_the_other_checks_are_skipped() -> None:
+    x, y = zoo.digits_images()[:2]
+    report = smoke.run(zoo._mlp(64, 10), (x[:16], y[:16]), nn.CrossEntropyLoss())
+    assert report["forward"].status is FindingStatus.FAIL
+    others = [f for f in report.findings if f.name != "forward"]
+    assert all(f.status is FindingStatus.SKIP for f in others)
+    assert not report.passed
+
+
+def test_report_serializes_to_json_and_keeps_the_curve() -> None:
+    s = zoo.build("lr_too_high")
+    report = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer)
+    data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert data["passed"] is False and data["counts"]["fail"] >= 1
+    overfit = next(f for f in data["findings"] if f["name"] == "overfit_one_batch")
+    assert overfit["status"] == "fail" and overfit["metrics"]["diagnosis"] in smoke.CURVE_KINDS
+    assert 2 <= len(overfit["metrics"]["losses"]) <= 200
+    assert "overfit_one_batch" in smoke.render_text(report)
+
+
+def test_options_reach_the_checks_and_bad_options_are_refused() -> None:
+    s = zoo.build("lr_too_low")
+    report = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer, options=FAST)
+    assert report["overfit_one_batch"].metrics["steps"] == 40
+    with pytest.raises(ValueError, match="unknown smoke check"):
+        smoke.run(s.model, s.batch, s.loss_fn, checks=["overfit"])
+    with pytest.raises(ValueError, match=r"unknown keyword\(s\) \['step'\]"):
+        smoke.run(s.model, s.batch, s.loss_fn, options={"overfit_one_batch": {"step": 3}})
+    with pytest.raises(ValueError, match="'test'"):
+        smoke.run(s.model, s.batch, s.loss_fn, data={"train": s.batch, "test": s.batch})
+    with pytest.raises(TypeError, match="batch must be a pair"):
+        smoke.forward(s.model, s.batch[0], s.loss_fn)
+
+
+def test_data_checks_are_skipped_without_data_and_run_with_it() -> None:
+    s = zoo.build("binary_cancer")
+    without = smoke.run(s.model, s.batch, s.loss_fn, checks=["memorize", "train_val_overlap"])
+    assert all(f.status is FindingStatus.SKIP and "data=" in f.message for f in without.findings)
+    with_data = smoke.run(
+        s.model, s.batch, s.loss_fn, optimizer=s.optimizer, data=s.data,
+        checks=["train_val_overlap", "memorize", "val_improves"],
+    )  # fmt: skip
+    assert [f.status for f in with_data.findings] == [FindingStatus.PASS] * 3
+
+
+def test_numpy_batches_are_accepted() -> None:
+    s = zoo.build("mlp_digits")
+    batch = (s.batch[0].numpy().astype(np.float64), s.batch[1].numpy())
+    report = smoke.run(s.model, batch, s.loss_fn, optimizer=s.optimizer, options=FAST)
+    assert report.passed and not report.errors
+
+
+def test_findings_carry_numbers_and_next_steps_when_they_fail() -> None:
+    s = zoo.build("softmax_before_ce")
+    report = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer)
+    for f in report.failed:
+        assert any(ch.isdigit() for ch in f.message) or f.name == "loss_input"
+        assert "—" in f.message  # problem — next step
+
+
+def test_a_model_that_cannot_be_deep_copied_is_restored_after_each_check() -> None:
+    import threading
+
+    s = zoo.build("mlp_digits")
+    s.model.lock = threading.Lock()  # type: ignore[assignment]  # deepcopy cannot copy a lock
+    before = {k: v.clone() for k, v in s.model.state_dict().items()}
+    report = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer, options=FAST)
+    assert not report.errors, [f.message for f in report.errors]
+    assert all(torch.equal(before[k], v) for k, v in s.model.state_dict().items())
+    assert all(p.grad is None for p in s.model.parameters())
