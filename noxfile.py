@@ -84,13 +84,21 @@ def deepchecks(session: nox.Session) -> None:
     The project goes in with --no-deps so pip keeps the pins; the drift benchmark's
     deepchecks row runs here too.
     """
-    session.install(*DEEPCHECKS_PINS, "pytest", "pandera", "coverage", "jsonschema",
-                    "packaging", "psutil")
+    session.install(
+        *DEEPCHECKS_PINS, "pytest", "pandera", "coverage", "jsonschema", "packaging", "psutil"
+    )
     session.install("-e", ".", "--no-deps")
-    session.run("python", "-m", "pytest", "tests/deepchecks", "-p", "no:cacheprovider",
-                *session.posargs)
-    session.run("python", "benchmarks/bench_drift.py", "--rows", "10000,100000",
-                "--tools", "mltestscore,numpy,deepchecks")
+    session.run(
+        "python", "-m", "pytest", "tests/deepchecks", "-p", "no:cacheprovider", *session.posargs
+    )
+    session.run(
+        "python",
+        "benchmarks/bench_drift.py",
+        "--rows",
+        "10000,100000",
+        "--tools",
+        "mltestscore,numpy,deepchecks",
+    )
 
 
 @nox.session(default=False)

@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from mltestscore.checks.infra_arrays import compare_outputs
-from mltestscore.checks.infra_export import export_builtin
-from mltestscore.checks.infra_predict import torch_forward
 from sklearn.datasets import load_digits
 from torch import nn
 
+from mltestscore.checks.infra_arrays import compare_outputs
+from mltestscore.checks.infra_export import export_builtin
+from mltestscore.checks.infra_predict import torch_forward
 from mltestscore.metrics import Metric
 from mltestscore.runner import run_builtin
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from mltestscore.checks.data_text import MAX_TABLE, short_list
-
 from mltestscore.context import CheckContext
 from mltestscore.registry import register_builtin_check
 from mltestscore.results import CheckResult, NotAutomated
@@ -224,6 +223,7 @@ def privacy_controls(
     """
     import numpy as np
     import pandas as pd
+
     from mltestscore.checks.data_privacy import judge, scan
     from mltestscore.checks.data_tables import as_frame
 

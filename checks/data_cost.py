@@ -21,7 +21,6 @@ from typing import Any
 
 from mltestscore.checks.data_tables import head, row_count
 from mltestscore.checks.data_text import MAX_TABLE, short_list
-
 from mltestscore.context import CheckContext
 from mltestscore.results import CheckResult
 

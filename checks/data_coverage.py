@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from mltestscore.checks.data_text import MAX_TABLE, short_list
-
 from mltestscore.feature_coverage import FeatureCoverage
 from mltestscore.results import CheckResult, NotAutomated
 

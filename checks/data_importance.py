@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from mltestscore.checks.data_tables import Tabular, is_torch_module, to_array
 from mltestscore.checks.data_text import MAX_TABLE, short_list
-
 from mltestscore.metrics import Metric, as_metric
 from mltestscore.results import CheckResult
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from mltestscore.checks.data_text import MAX_TABLE, short_list
 
+from mltestscore.checks.data_text import MAX_TABLE, short_list
 from mltestscore.results import CheckResult
 
 KINDS: dict[str, str] = {

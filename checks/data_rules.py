@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mltestscore.checks.data_text import MAX_TABLE, short_list
-
 from mltestscore.results import CheckResult
 
 RULES = ("deny", "deprecated", "protected", "allow")

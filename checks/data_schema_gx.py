@@ -12,6 +12,7 @@ import numbers
 from typing import Any
 
 import pandas as pd
+
 from mltestscore.checks.schema import TABLE, SchemaFailure, SchemaReport, example_rows
 from mltestscore.checks.schema import report_from_failures as _report
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from mltestscore.checks.schema import (
     MAX_EXAMPLES,
     TABLE,

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.data_tables import is_tensor, to_array
 from mltestscore.checks.schema import (
     SchemaFailure,

@@ -23,7 +23,6 @@ from mltestscore.checks.infra_rollback import check_rollback
 from mltestscore.checks.infra_smoke import check_unit_tested
 from mltestscore.checks.infra_trace import check_debuggable, pick_example
 from mltestscore.checks.infra_validation import check_validation
-
 from mltestscore.registry import register_builtin_check
 from mltestscore.results import CheckResult
 

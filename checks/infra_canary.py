@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import compare_outputs, is_torch_module, rounded, to_numpy
 from mltestscore.checks.infra_canary_process import serve_in_subprocess
 from mltestscore.checks.infra_export import (
@@ -29,7 +30,6 @@ from mltestscore.checks.infra_export import (
     format_of,
 )
 from mltestscore.checks.infra_predict import default_predict, model_device_dtype, torch_forward
-
 from mltestscore.results import CheckResult, NotAutomated
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import describe, rounded, to_numpy
 from mltestscore.checks.infra_pipeline import (
     Pipeline,
@@ -15,7 +16,6 @@ from mltestscore.checks.infra_pipeline import (
 )
 from mltestscore.checks.infra_pipeline_run import StageOutcome, run_stages
 from mltestscore.checks.infra_validation import floor_for
-
 from mltestscore.results import CheckResult
 
 Bound = float | Mapping[str, float] | None  # a number bounds the first metric; a mapping names

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import first_output, is_tensor, is_torch_module, to_numpy
 
 PredictFn = Callable[[Any, Any], Any]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import (
     OutputDiff,
     compare_outputs,
@@ -22,7 +23,6 @@ from mltestscore.checks.infra_arrays import (
     to_numpy,
 )
 from mltestscore.checks.infra_predict import PredictFn, predict_with, split_eval_data, take_rows
-
 from mltestscore.results import CheckResult, NotAutomated
 
 Params = dict[str, np.ndarray]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import OutputDiff, compare_outputs, content_id, rounded
 from mltestscore.checks.infra_predict import PredictFn, predict_with
 from mltestscore.checks.infra_store import (
@@ -27,7 +28,6 @@ from mltestscore.checks.infra_store import (
     resolve_name,
     serving_version,
 )
-
 from mltestscore.results import CheckResult
 
 

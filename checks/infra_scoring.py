@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import to_numpy
 from mltestscore.checks.infra_predict import PredictFn, predict_with
-
 from mltestscore.metrics import Metric, as_metric
 
 ALL = "(all)"

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import compare_outputs, is_torch_module, rounded
 from mltestscore.checks.infra_predict import torch_forward
-
 from mltestscore.results import CheckResult, NotAutomated
 
 MAX_LIST = 20

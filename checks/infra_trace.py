@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import (
     describe,
     first_output,
@@ -23,7 +24,6 @@ from mltestscore.checks.infra_arrays import (
     to_numpy,
 )
 from mltestscore.checks.infra_predict import call_model, take_rows, to_model_input
-
 from mltestscore.results import CheckResult, NotAutomated
 
 ROOT = "(model)"

@@ -24,7 +24,6 @@ from mltestscore.checks.infra_store import (
     resolve_name,
     serving_version,
 )
-
 from mltestscore.metrics import Metric
 from mltestscore.results import CheckResult, NotAutomated
 

@@ -38,7 +38,6 @@ def dependency_changes(
     patterns (fnmatch) left out, e.g. the team's own package.
     """
     from mltestscore.checks.monitor_env import judge_environment
-
     from mltestscore.environment import fingerprint
 
     context = context or CheckContext.default()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from mltestscore.checks.infra_arrays import is_tensor, is_torch_module, to_numpy
 
 MAX_ROWS = 20
@@ -108,6 +109,7 @@ class ForwardTrace:
 def trace_forward(model: Any, inputs: Any, *, chunk_rows: int = 256) -> ForwardTrace:
     """Eval-mode forward of ``inputs`` with a NaN/Inf hook on every module."""
     import torch
+
     from mltestscore.checks.infra_arrays import first_output
     from mltestscore.checks.infra_predict import call_model, count_rows, to_model_input
 

@@ -11,7 +11,6 @@ from mltestscore.checks.monitor_numerics import (
     nonfinite_weights,
     trace_forward,
 )
-
 from mltestscore.results import CheckResult
 
 NEXT_STEP = (

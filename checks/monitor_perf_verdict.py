@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mltestscore.baseline import UPDATE_HINT, get_section, put_section, recording_environment
 from mltestscore.checks.monitor_perf import (
     Finding,
     compare_latency,
@@ -12,8 +13,6 @@ from mltestscore.checks.monitor_perf import (
     peak_memory,
     time_calls,
 )
-
-from mltestscore.baseline import UPDATE_HINT, get_section, put_section, recording_environment
 from mltestscore.context import CheckContext
 from mltestscore.results import CheckResult, NotAutomated
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from mltestscore.checks.infra_arrays import is_tensor, to_numpy
 
+from mltestscore.checks.infra_arrays import is_tensor, to_numpy
 from mltestscore.metrics import Metric
 
 MAX_CLASSES = 50

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mltestscore.baseline import UPDATE_HINT, Section, get_section, put_section
 from mltestscore.checks.monitor_quality import (
     as_labels,
     bootstrap_se,
@@ -15,8 +16,6 @@ from mltestscore.checks.monitor_quality import (
     split_recent,
     summarize_views,
 )
-
-from mltestscore.baseline import UPDATE_HINT, Section, get_section, put_section
 from mltestscore.context import CheckContext
 from mltestscore.metrics import Metric, as_metric
 from mltestscore.results import CheckResult, NotAutomated

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from mltestscore.checks.monitor_skew import SkewReport
 
+from mltestscore.checks.monitor_skew import SkewReport
 from mltestscore.results import CheckResult
 
 MAX_ROWS = 50

@@ -16,10 +16,11 @@ import pytest
 from mltestscore.pytest_plugin.options import add_options
 
 if TYPE_CHECKING:
-    pass
+    from mltestscore.feature_coverage import FeatureCoverage
+    from mltestscore.pytest_plugin.session import MLScoreSession
 
-session_key = pytest.StashKey["MLScoreSession"]()
-coverage_key = pytest.StashKey["FeatureCoverage"]()
+session_key: pytest.StashKey[MLScoreSession] = pytest.StashKey()
+coverage_key: pytest.StashKey[FeatureCoverage] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from mltestscore.checks.data_cost import FeatureCost, measure_costs, with_importance
-from mltestscore.checks.data_importance import SHARED_KEY
 from sklearn.datasets import load_breast_cancer
 
+from mltestscore.checks.data_cost import FeatureCost, measure_costs, with_importance
+from mltestscore.checks.data_importance import SHARED_KEY
 from mltestscore.context import CheckContext
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from mltestscore.checks.data_importance import SHARED_KEY
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from mltestscore.checks.data_importance import SHARED_KEY
 from mltestscore.context import CheckContext
 from mltestscore.metrics import Metric
 from mltestscore.results import Status

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from mltestscore.checks.data_newfeature import model_inputs
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from mltestscore.checks.data_newfeature import model_inputs
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

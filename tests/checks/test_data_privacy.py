@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from mltestscore.checks.data_privacy import luhn_valid, scan, suggests_pii
 from sklearn.datasets import load_breast_cancer, load_digits
 
+from mltestscore.checks.data_privacy import luhn_valid, scan, suggests_pii
 from mltestscore.context import CheckContext
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pytest
-from mltestscore.checks.schema import TensorSchema
 from sklearn.datasets import load_digits, load_wine
 
+from mltestscore.checks.schema import TensorSchema
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 from mltestscore.schema_infer import infer_schema, to_pandera

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from mltestscore.checks.infra_canary_process import read_report
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 from torch import nn
 
+from mltestscore.checks.infra_canary_process import read_report
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

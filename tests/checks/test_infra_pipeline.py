@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from mltestscore.checks.infra import pipeline_integration_tested
-from mltestscore.checks.infra_pipeline import Pipeline, PipelineWiringError, plan
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from mltestscore.checks.infra import pipeline_integration_tested
+from mltestscore.checks.infra_pipeline import Pipeline, PipelineWiringError, plan
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from mltestscore.checks.infra import training_is_reproducible
-from mltestscore.checks.infra_repro import compare_parameters, snapshot_parameters
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -19,6 +17,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from mltestscore.checks.infra import training_is_reproducible
+from mltestscore.checks.infra_repro import compare_parameters, snapshot_parameters
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

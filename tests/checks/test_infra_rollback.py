@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from mltestscore.checks.infra_arrays import content_id
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from mltestscore.checks.infra_arrays import content_id
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

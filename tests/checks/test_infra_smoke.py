@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 import torch
-from mltestscore.checks.infra_smoke import shrink
 from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 import mltestscore
+from mltestscore.checks.infra_smoke import shrink
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import torch
-from mltestscore.checks.infra import model_is_debuggable
 from sklearn.datasets import load_iris
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
@@ -17,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from mltestscore.checks.infra import model_is_debuggable
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

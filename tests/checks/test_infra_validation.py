@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from mltestscore.checks.infra import validated_before_serving
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -18,6 +17,7 @@ from sklearn.metrics import accuracy_score, f1_score, mean_squared_error
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from mltestscore.checks.infra import validated_before_serving
 from mltestscore.metrics import Metric
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin

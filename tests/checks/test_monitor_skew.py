@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from mltestscore.checks.monitor_skew import compare_feature
 
+from mltestscore.checks.monitor_skew import compare_feature
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pytest
-from mltestscore.checks.schema import SchemaReport, TensorSchema, validate
 from sklearn.datasets import load_breast_cancer, load_digits
+
+from mltestscore.checks.schema import SchemaReport, TensorSchema, validate
 
 
 @pytest.fixture(scope="module")
