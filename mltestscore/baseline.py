@@ -38,7 +38,6 @@ import datetime as dt
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,18 +173,9 @@ def put_section(path: Path, key: str, data: Mapping[str, Any]) -> Section:
 
 
 def _atomic_write(path: Path, document: Mapping[str, Any]) -> None:
-    text = json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from mltestscore.report import write_atomic
+
+    write_atomic(path, json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 @contextlib.contextmanager
