@@ -113,6 +113,30 @@ def test_recognizer_scores_exceptional_with_all_28_tests_automated(
     assert page.count("data:image/png;base64,") >= 8  # the worst lines, as images
     summary = (tmp_path / "ml-score.md").read_text()
     assert f"{report['score']['final']:g}" in summary
+    assert (tmp_path / "ml-score.html").stat().st_size < 2 * 1024 * 1024
+    open_in_chromium(tmp_path / "ml-score.html", report)
+
+
+def open_in_chromium(html: Path, report: dict[str, Any]) -> None:
+    """The recognizer's real report in headless Chromium: offline, no errors, score shown."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports"))
+    import chromium_cdp
+
+    if not chromium_cdp.available():
+        if os.environ.get("MLTESTSCORE_REQUIRE_CHROMIUM") == "1":
+            pytest.fail(f"Chromium not found at {chromium_cdp.CHROMIUM}")
+        return
+    page = chromium_cdp.visit(
+        html, evaluate=("document.querySelector('.score').textContent", "document.scripts.length")
+    )
+    assert page.outside_requests == [] and page.console_errors == [] and page.exceptions == []
+    assert page.values["document.querySelector('.score').textContent"] == (
+        f"{report['score']['final']:g}"
+    )
+    assert page.values["document.scripts.length"] == 0
+    shots = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    (shots / "recognizer.png").write_bytes(page.screenshot)
 
 
 @pytest.mark.xdist_group("recognizer-examples")
