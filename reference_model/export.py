@@ -200,7 +200,13 @@ def serve_canary(model: Path, inputs: Path, outputs: Path | None, repeat: int) -
     timings = []
     for _ in range(max(repeat, 1)):
         t0 = time.perf_counter()
-        output = session(images)
+        try:
+            output = session(images)
+        except Exception as exc:  # onnxruntime's errors: one line, not a traceback
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ExportError(
+                f"onnxruntime could not run {model} on inputs of shape {images.shape}: {first}"
+            ) from None
         timings.append(time.perf_counter() - t0)
     if outputs is not None:
         np.save(outputs, output)

@@ -40,9 +40,21 @@ def mode_modules(model: nn.Module) -> list[str]:
             continue
         if isinstance(mod, nn.modules.instancenorm._InstanceNorm) and not mod.track_running_stats:
             continue
-        if isinstance(mod, _MODE_TYPES) or float(getattr(mod, "dropout", 0) or 0) > 0:
+        if isinstance(mod, _MODE_TYPES) or _dropout_rate(mod) > 0:
             found.append(name or "model")
     return found
+
+
+def _dropout_rate(mod: nn.Module) -> float:
+    """A numeric ``dropout`` attribute (e.g. nn.GRU, nn.TransformerEncoderLayer).
+
+    A submodule stored as ``self.dropout = nn.Dropout(...)`` is not a rate: it is
+    visited on its own by ``named_modules``.
+    """
+    rate = getattr(mod, "dropout", 0)
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        return float(rate)
+    return 0.0
 
 
 def eval_mode(

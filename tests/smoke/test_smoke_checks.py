@@ -497,3 +497,25 @@ def test_data_accepts_map_style_datasets_of_pairs() -> None:
     assert f.status is PASS
     with pytest.raises(TypeError, match="train"):
         smoke.memorize(zoo._mlp(4, 3), {"x": 1}, nn.CrossEntropyLoss())
+
+
+def test_eval_mode_with_a_dropout_submodule_attribute() -> None:
+    """``self.dropout = nn.Dropout(...)`` is a module, not a rate (regression)."""
+    import torch
+    from torch import nn
+
+    from mltestscore.checks import smoke
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.dropout = nn.Dropout(0.3)
+            self.linear = nn.Linear(4, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.linear(self.dropout(x))
+
+    torch.manual_seed(0)
+    batch = (torch.randn(16, 4), torch.randint(0, 3, (16,)))
+    finding = smoke.eval_mode(Net(), batch, nn.CrossEntropyLoss())
+    assert finding.status.value == "pass", finding.message
