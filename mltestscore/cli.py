@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mltestscore.rubric import RUBRIC, SECTION_TITLES, SECTIONS, UnknownTestId, get, manual_hint
+from mltestscore.settings import argparse_type, parse_score, parse_section_min
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -22,25 +23,6 @@ _EXTENSIONS = (
         "train/evaluate/predict the reference recognizer",
     ),
 )
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def _section_min(text: str) -> tuple[str, float]:
-    from mltestscore.settings import parse_section_min
-
-    try:
-        return parse_section_min(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
@@ -141,14 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument(
         "--fail-under",
         metavar="SCORE",
-        type=_non_negative,
+        type=argparse_type(parse_score),
         default=None,
         help="minimum final score (default: none)",
     )
     gate.add_argument(
         "--section-min",
         metavar="SECTION=SCORE",
-        type=_section_min,
+        type=argparse_type(parse_section_min),
         action="append",
         help="minimum for one section, repeatable (e.g. monitor=1.5)",
     )

@@ -45,6 +45,11 @@ class CheckSpec:
     builtin: bool
 
     @property
+    def source(self) -> str:
+        """How evidence from this check is labelled in reports."""
+        return f"builtin:{self.test_id}" if self.builtin else f"check:{self.name}"
+
+    @property
     def fixtures(self) -> tuple[str, ...]:
         return tuple(f"ml_{p}" for p in self.inputs)
 

@@ -45,7 +45,7 @@ def run_check(
     context: CheckContext | None = None,
 ) -> AutomatedEvidence:
     """Run ``spec`` with the given inputs; a crash becomes an ERROR outcome."""
-    source = f"builtin:{spec.test_id}" if spec.builtin else f"check:{spec.name}"
+    source = spec.source
     missing = missing_inputs(spec, inputs)
     if missing:
         fixtures = ", ".join(f"ml_{m}" for m in missing)

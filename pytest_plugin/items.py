@@ -104,7 +104,7 @@ def check_callable(
             inputs = gather_inputs(request, spec)
         except InputError as exc:
             evidence = AutomatedEvidence(
-                f"builtin:{spec.test_id}" if spec.builtin else f"check:{spec.name}",
+                spec.source,
                 Status.ERROR,
                 str(exc),
                 next_step="Fix the fixture so it returns the check's input.",

@@ -1,4 +1,8 @@
-"""Command-line options and ini settings (cheap: standard library and pytest only)."""
+"""Command-line options and ini settings (cheap: standard library and pytest only).
+
+Values are parsed by the same functions as ``[tool.mltestscore]`` and the
+``mltestscore`` command line (:mod:`mltestscore.settings`).
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPORT_SUFFIXES = (".json", ".html", ".md", ".svg")
-SECTIONS = ("data", "model", "infra", "monitor")
-
-
-def score_value(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def section_min(text: str) -> tuple[str, float]:
-    section, sep, value = text.partition("=")
-    if not sep or section.strip() not in SECTIONS:
-        raise argparse.ArgumentTypeError(
-            f"expected SECTION=SCORE with SECTION one of {', '.join(SECTIONS)}, got {text!r}"
-        )
-    return section.strip(), score_value(value)
+from mltestscore.settings import REPORT_SUFFIXES, argparse_type, parse_score, parse_section_min
 
 
 def report_path(text: str) -> Path:
@@ -69,7 +53,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--ml-score-fail-under",
         metavar="SCORE",
-        type=score_value,
+        type=argparse_type(parse_score),
         default=None,
         dest="ml_score_fail_under",
         help="fail the run when the final score is below SCORE (default: no minimum)",
@@ -77,7 +61,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--ml-score-section-min",
         metavar="SECTION=SCORE",
-        type=section_min,
+        type=argparse_type(parse_section_min),
         action="append",
         default=[],
         dest="ml_score_section_min",
