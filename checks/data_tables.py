@@ -17,20 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# Shared with the array helpers; re-exported for the data checks.
+from mltestscore.checks.infra_arrays import is_tensor as is_tensor
+from mltestscore.checks.infra_arrays import is_torch_module as is_torch_module
+
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
-
-
-def is_tensor(value: object) -> bool:
-    """True for a ``torch.Tensor`` (without importing torch)."""
-    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
-
-
-def is_torch_module(value: object) -> bool:
-    """True for a ``torch.nn.Module`` instance (without importing torch)."""
-    return any(
-        cls.__module__ == "torch.nn.modules.module" and cls.__name__ == "Module"
-        for cls in type(value).__mro__
-    )
 
 
 def to_array(value: Any, what: str) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mltestscore.checks.model_inputs import default_metric, load_table, predict, split_xy
+from mltestscore.checks.monitor_age import as_utc
 from mltestscore.context import CheckContext
 from mltestscore.metrics import Metric
 from mltestscore.results import CheckResult, NotAutomated
@@ -39,30 +40,6 @@ class CurveFit:
     intercept: float
     floor: float
     age_budget_days: float | None  # None: quality does not decay (no crossing)
-
-
-def as_utc(value: object, what: str) -> dt.datetime:
-    """A datetime (naive = UTC), date, ISO-8601 string or epoch seconds, as aware UTC."""
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        when = value
-    elif isinstance(value, dt.date):
-        when = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        try:
-            when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{what}: {value!r} is not an ISO-8601 date/time") from None
-    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        when = dt.datetime.fromtimestamp(float(value), dt.timezone.utc)
-    else:
-        raise TypeError(
-            f"{what}: expected a datetime, ISO-8601 string or epoch seconds, got {value!r}"
-        )
-    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(
-        dt.timezone.utc
-    )
 
 
 def reference_time(as_of: str) -> dt.datetime:

@@ -25,7 +25,13 @@ class ModelBirth:
 
 
 def as_utc(value: object, what: str) -> dt.datetime:
-    """A datetime (naive = UTC), date, ISO-8601 string or epoch seconds, as aware UTC."""
+    """A datetime (naive = UTC), date, ISO-8601 string or epoch seconds, as aware UTC.
+
+    Shared by model.4's staleness curve and monitor.4's age check.
+    """
+    to_pydatetime = getattr(value, "to_pydatetime", None)  # pandas.Timestamp
+    if isinstance(value, dt.datetime) and callable(to_pydatetime):
+        value = to_pydatetime()
     if isinstance(value, dt.datetime):
         when = value
     elif isinstance(value, dt.date):
