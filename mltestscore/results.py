@@ -20,6 +20,9 @@ class Status(str, enum.Enum):
     FAIL = "fail"
     ERROR = "error"  # the check itself crashed
     NOT_AUTOMATED = "not_automated"  # inputs missing: no evidence either way
+    # The check ran but could not judge (nothing to compare with, too few rows, a
+    # baseline just recorded): no evidence of a pass, so no points, shown apart.
+    INCONCLUSIVE = "inconclusive"
 
     @property
     def counts_as_pass(self) -> bool:
@@ -28,7 +31,7 @@ class Status(str, enum.Enum):
     @property
     def is_evidence(self) -> bool:
         """True when the outcome says something about the system."""
-        return self is not Status.NOT_AUTOMATED
+        return self not in (Status.NOT_AUTOMATED, Status.INCONCLUSIVE)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,13 @@ class CheckResult:
     @classmethod
     def not_automated(cls, message: str, next_step: str = "") -> CheckResult:
         return cls(Status.NOT_AUTOMATED, message, {}, next_step)
+
+    @classmethod
+    def inconclusive(
+        cls, message: str, evidence: Mapping[str, Any] | None = None, next_step: str = ""
+    ) -> CheckResult:
+        """The check ran but could not judge: it earns no point (scored as not automated)."""
+        return cls(Status.INCONCLUSIVE, message, dict(evidence or {}), next_step)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -90,6 +90,7 @@ class TestStatus:
     FAILED = "failed"  # automated evidence ran and failed
     ERROR = "error"  # a check crashed
     MANUAL = "manual"  # valid manual evidence only
+    UNJUDGED = "unjudged"  # a check ran but could not judge; no manual evidence
     NOT_DONE = "not_done"  # nothing that earns points
 
 
@@ -166,6 +167,7 @@ def _score_test(
             f"{count} of {len(ran)} automated evidence did not pass: {bad.source}: {bad.message}"
         )
         return make(status, 0.0, reason, bad.next_step or "Fix the failing evidence and rerun.")
+    unjudged = [a for a in automated if a.status is Status.INCONCLUSIVE]
     if ran:
         reason = f"automated, {len(ran)} evidence passing"
         warnings = [a for a in ran if a.status is Status.WARN]
@@ -180,11 +182,21 @@ def _score_test(
         if missing
         else f"Automate it ({rubric.automated})"
     )
+    if unjudged:
+        automate_hint = unjudged[0].next_step.rstrip(".") or automate_hint
     if manual_ok:
+        could_not = f"; {unjudged[0].source} could not judge" if unjudged else ""
         return make(
             TestStatus.MANUAL,
             manual_points,
-            manual_reason,
+            manual_reason + could_not,
+            f"{automate_hint} for {auto_points:g} point(s).",
+        )
+    if unjudged:
+        return make(
+            TestStatus.UNJUDGED,
+            0.0,
+            f"could not judge: {unjudged[0].source}: {unjudged[0].message}",
             f"{automate_hint} for {auto_points:g} point(s).",
         )
     manual_hint = (

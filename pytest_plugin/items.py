@@ -128,6 +128,8 @@ def judge(evidence: AutomatedEvidence) -> None:
     """Turn evidence into the item's pytest outcome."""
     if evidence.status is Status.NOT_AUTOMATED:
         pytest.skip(evidence.message)
+    if evidence.status is Status.INCONCLUSIVE:
+        pytest.skip(f"could not judge: {evidence.message}")
     if evidence.status is Status.FAIL:
         text = evidence.message + (
             f"\nnext step: {evidence.next_step}" if evidence.next_step else ""

@@ -121,7 +121,7 @@ def grid(report: Mapping[str, Any]) -> str:
                 f'<div class="cell-title">{esc(t["title"])}</div></td>'
             )
         rows.append(f'<tr><th scope="row">{n}</th>{"".join(cells)}</tr>')
-    legend = " ".join(chip(s) for s in ("automated", "manual", "failed", "error", "not_done"))
+    legend = " ".join(chip(s) for s in ("automated", "manual", "failed", "error", "unjudged", "not_done"))
     return (
         f'<section id="grid"><h2>The 28 tests</h2><table class="grid"><colgroup>'
         f'<col class="num-col">{"<col>" * len(SECTION_ORDER)}</colgroup><thead><tr><th></th>'

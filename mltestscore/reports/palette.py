@@ -11,6 +11,7 @@ STATUS_STYLE: dict[str, tuple[str, str, str, str]] = {
     "manual": ("manual", "\u00bd", "#dde9fb", "#1d4ed8"),
     "failed": ("FAILED", "\u2717", "#fde0de", "#c62828"),
     "error": ("ERROR", "!", "#f3e0f7", "#7b1fa2"),
+    "unjudged": ("could not judge", "?", "#fff4d6", "#b26a00"),
     "not_done": ("not done", "\u2013", "#f1f1f1", "#8a8a8a"),
 }
 
@@ -21,6 +22,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "fail": "FAIL",
     "error": "ERROR",
     "not_automated": "not automated",
+    "inconclusive": "could not judge",
 }
 
 

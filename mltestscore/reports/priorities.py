@@ -44,7 +44,7 @@ def fix_next(report: Mapping[str, Any], limit: int = 6) -> list[Action]:
         (t for t in tests if t["status"] in ("failed", "error")),
         key=lambda t: (rank.get(t["section"], 0.0), t["id"]),
     )
-    order = {"not_done": 0, "manual": 1}
+    order = {"unjudged": 0, "not_done": 0, "manual": 1}
     gaps = sorted(
         (t for t in tests if t["section"] in weakest and t["status"] in order),
         key=lambda t: (order[t["status"]], t["id"]),

@@ -16,6 +16,7 @@ _LABELS = {
     "failed": "FAIL",
     "error": "ERROR",
     "manual": "manual",
+    "unjudged": "?judge",
     "not_done": "-",
 }
 _CELL = 14
