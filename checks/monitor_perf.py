@@ -1,12 +1,19 @@
-"""monitor.6's measurements: latency percentiles, throughput and peak memory.
+"""monitor.6's measurements: interleaved timings, paired ratios and peak memory.
 
-Timing: ``warmup`` untimed calls, then up to ``repeats`` timed calls (stopping
-early after ``max_seconds`` once 5 are in), each synchronized with CUDA when
-torch has initialized it. Noise is the robust coefficient of variation of the
-repeats (1.4826 · MAD / median). Memory: peak Python allocations of one call
-(tracemalloc), the process RSS change over it (psutil, when installed: torch's
-CPU allocator is invisible to tracemalloc) and the CUDA peak
-(``torch.cuda.max_memory_allocated``) when CUDA is in use.
+A latency recorded on one machine on one day cannot judge another run: load,
+thermal state and the machine change it by 2–3×. So timings are compared as a
+benchmark compares them, inside one run: :func:`time_interleaved` times two (or
+more) calls in alternating rounds (ABBA order, after a warm-up of each), so a
+burst of load hits both sides of a round alike; :func:`paired_ratio` takes the
+per-round ratios and gives their median with a bootstrap confidence interval.
+The other side is the previous/serving model when one can run, else a fixed
+:func:`calibration` workload (numpy matrix products) whose ratio is stored in the
+baseline and compared with later runs' ratios.
+
+Each timed call is synchronized with CUDA when torch has initialized it. Memory:
+peak Python allocations of one call (tracemalloc), the process RSS change over it
+(psutil, when installed: torch's CPU allocator is invisible to tracemalloc) and
+the CUDA peak (``torch.cuda.max_memory_allocated``) when CUDA is in use.
 """
 
 from __future__ import annotations
@@ -121,6 +128,104 @@ def peak_memory(fn: Callable[[], Any]) -> dict[str, float | None]:
     return result
 
 
+def time_interleaved(
+    calls: Mapping[str, Callable[[], Any]], *, warmup: int, repeats: int, max_seconds: float
+) -> dict[str, Timing]:
+    """Time each call once per round, alternating the order (ABBA), ``repeats`` rounds.
+
+    Past ``max_seconds`` the rounds stop once :data:`MIN_REPEATS` are in: fewer
+    rounds give a wider interval (a verdict less sure), never a different one.
+    """
+    if repeats < MIN_REPEATS:
+        raise ValueError(f"repeats must be >= {MIN_REPEATS}, got {repeats}")
+    names = list(calls)
+    sync = _cuda_sync()
+    for _ in range(max(0, warmup)):
+        for name in names:
+            calls[name]()
+    sync()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    deadline = time.perf_counter() + max_seconds
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            start = time.perf_counter_ns()
+            calls[name]()
+            sync()
+            samples[name].append((time.perf_counter_ns() - start) / 1e6)
+        if round_ + 1 >= MIN_REPEATS and time.perf_counter() > deadline:
+            break
+    return {name: Timing(tuple(values)) for name, values in samples.items()}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """Median of paired per-round ratios ``a_i / b_i`` with its bootstrap interval."""
+
+    median: float
+    low: float
+    high: float
+    rounds: int
+    confidence: float
+
+    def to_dict(self, prefix: str = "") -> dict[str, float]:
+        return {
+            f"{prefix}ratio": round(self.median, 4),
+            f"{prefix}ratio_low": round(self.low, 4),
+            f"{prefix}ratio_high": round(self.high, 4),
+            f"{prefix}rounds": self.rounds,
+        }
+
+    def describe(self) -> str:
+        return (
+            f"{self.median:.2f}× [{self.low:.2f}, {self.high:.2f}] "
+            f"({self.confidence:.0%} interval, {self.rounds} interleaved rounds)"
+        )
+
+
+def paired_ratio(
+    a: Timing, b: Timing, *, confidence: float = 0.95, resamples: int = 2000, seed: int = 0
+) -> Ratio:
+    """The median of ``a_i / b_i`` over rounds, with a percentile bootstrap interval."""
+    import numpy as np
+
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    pairs = np.asarray(a.samples_ms, dtype=float), np.asarray(b.samples_ms, dtype=float)
+    n = min(len(pairs[0]), len(pairs[1]))
+    ratios = pairs[0][:n] / np.maximum(pairs[1][:n], 1e-9)
+    rng = np.random.default_rng(seed)
+    medians = np.median(ratios[rng.integers(0, n, size=(resamples, n))], axis=1)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(medians, [tail, 100 - tail])
+    return Ratio(float(np.median(ratios)), float(low), float(high), n, confidence)
+
+
+_CALIBRATION_SIZE = 256
+_CALIBRATION_STEPS = 16
+
+
+def calibration() -> Callable[[], Any]:
+    """A fixed CPU workload (float32 matrix products and tanh) timed beside predict.
+
+    Deterministic inputs, a few milliseconds on a laptop core: it slows down with
+    the machine's load and speed the way a model's forward pass does, so the ratio
+    predict/calibration moves far less between runs than predict's own latency.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((_CALIBRATION_SIZE, _CALIBRATION_SIZE)).astype(np.float32)
+    w = (rng.standard_normal((_CALIBRATION_SIZE, _CALIBRATION_SIZE)) / 12).astype(np.float32)
+
+    def work() -> float:
+        h = x
+        for _ in range(_CALIBRATION_STEPS):
+            h = np.tanh(h @ w)
+        return float(h[0, 0])
+
+    return work
+
+
 @dataclass(frozen=True)
 class Finding:
     """One comparison: ``status`` is 'pass', 'warn' or 'fail'."""
@@ -133,40 +238,18 @@ class Finding:
         return {"what": self.what, "status": self.status, "message": self.message}
 
 
-def compare_latency(
-    what: str,
+def compare_memory(
     current: Mapping[str, Any],
     recorded: Mapping[str, Any],
     *,
-    prefix: str,
-    tolerance: float,
-    noise_k: float,
-) -> Finding | None:
-    """p50 ratio vs ``1 + max(tolerance, noise_k · CV)`` (CV: the noisier of the two runs)."""
-    key = f"{prefix}p50_ms"
-    if not recorded.get(key) or key not in current:
-        return None
-    old, new = float(recorded[key]), float(current[key])
-    rows_old, rows_new = recorded.get("rows"), current.get("rows")
-    note = ""
-    if prefix == "" and rows_old and rows_new and rows_old != rows_new:
-        old, new = old / float(rows_old), new / float(rows_new)
-        note = f" (per row: inputs have {rows_new} rows, the baseline {rows_old})"
-    cv = max(float(current.get(f"{prefix}cv", 0.0)), float(recorded.get(f"{prefix}cv", 0.0)))
-    allowed = max(tolerance, noise_k * cv)
-    ratio = new / old if old > 0 else float("inf")
-    text = (
-        f"{what} p50 {float(current[key]):.3g} ms vs baseline {float(recorded[key]):.3g} ms: "
-        f"ratio {ratio:.2f}, allowed ≤ {1 + allowed:.2f} (tolerance {tolerance}, "
-        f"noise {noise_k}·CV {cv:.2f}){note}"
-    )
-    return Finding(f"{what} latency", "fail" if ratio > 1 + allowed else "pass", text)
-
-
-def compare_memory(
-    current: Mapping[str, Any], recorded: Mapping[str, Any], *, memory_tolerance: float
+    memory_tolerance: float,
+    against: str = "the baseline",
 ) -> list[Finding]:
-    """Python and CUDA peaks: fail when ``ratio > 1 + memory_tolerance`` and > 1 MB more."""
+    """Python and CUDA peaks: fail when ``ratio > 1 + memory_tolerance`` and > 1 MB more.
+
+    Memory per call does not depend on the machine's load, so a stored peak still
+    compares; ``against`` names what ``recorded`` is in the messages.
+    """
     findings = []
     for key, label in (("python_peak_mb", "Python peak memory"), ("cuda_peak_mb", "CUDA peak")):
         old, new = recorded.get(key), current.get(key)
@@ -179,7 +262,7 @@ def compare_memory(
             Finding(
                 label,
                 "fail" if bad else "pass",
-                f"{label} {float(new):.2f} MB vs baseline {float(old):.2f} MB "
+                f"{label} {float(new):.2f} MB per call vs {float(old):.2f} MB for {against} "
                 f"(allowed ratio ≤ {1 + memory_tolerance:.2f} or +1 MB)",
             )
         )

@@ -96,12 +96,16 @@ def quality_report(
     if context.update_baseline:
         put_section(context.baseline_path, "monitor.7", current)
         what = f"{m.name} {value:.4g}" if m and value is not None else "no metric (unlabelled)"
-        return CheckResult.passed(
-            f"recorded the prediction baseline in {context.baseline_path}: {what}, "
-            f"{len(labels_pred)} predictions, views {sorted(views)}",
-            evidence,
-        )
-    section = get_section(context.baseline_path, "monitor.7")
+        if reference_metric is None:
+            # Recording is not judging: nothing was compared, so no point is earned.
+            return CheckResult.inconclusive(
+                f"recorded the prediction baseline in {context.baseline_path}: {what}, "
+                f"{len(labels_pred)} predictions, views {sorted(views)}; nothing compared "
+                "in a run that records the baseline",
+                evidence,
+                "Run again without --ml-score-update-baseline to compare with it.",
+            )
+    section = None if context.update_baseline else get_section(context.baseline_path, "monitor.7")
     reference, ref_source = (None, "")
     if m is not None and value is not None:
         reference, ref_source = _reference(m, reference_metric, section)

@@ -49,7 +49,9 @@ from mltestscore.results import NotAutomated
 FORMAT = "mltestscore-baseline"
 FORMAT_VERSION = 1
 _HEADER_KEYS = frozenset({"format", "format_version"})
-UPDATE_HINT = "run with --ml-score-update-baseline"
+UPDATE_HINT = (
+    "record it with `pytest --ml-score --ml-score-update-baseline` and commit the file"
+)
 
 
 class BaselineError(ValueError):

@@ -4,17 +4,24 @@ A :class:`Fingerprint` records what a model's behaviour depends on besides its
 code: the installed distributions and their versions (``importlib.metadata``),
 the Python version and implementation, the platform, and the sha256 of the
 lockfiles at the project root (``uv.lock``, ``poetry.lock``, ``pdm.lock``,
-``Pipfile.lock``, ``pylock*.toml``, ``requirements*.txt``). :func:`diff`
+``Pipfile.lock``, ``pylock*.toml``, ``requirements*.txt``), and what a GPU team
+depends on: torch's CUDA and cuDNN versions, the NVIDIA driver and the device
+names (:func:`accelerator_info`; empty where torch is not installed). :func:`diff`
 lists what changed between two fingerprints, each package change with its
-level (major/minor/patch by PEP 440 release segments).
+level (major/minor/patch by PEP 440 release segments). :func:`lockfile_pins`
+reads the versions the lockfiles pin, for the ``fail_on = "unlocked"`` policy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
+import json
 import platform
 import re
+import shutil
+import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -51,11 +58,14 @@ class Fingerprint:
     platform: str = ""  # the full platform string, for information (kernel updates are not diffed)
     distributions: Mapping[str, str] = field(default_factory=dict)
     lockfiles: Mapping[str, str] = field(default_factory=dict)
+    # torch_cuda, cudnn, driver, devices (comma-joined names); absent keys were not known.
+    accelerator: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["distributions"] = dict(sorted(self.distributions.items()))
         data["lockfiles"] = dict(sorted(self.lockfiles.items()))
+        data["accelerator"] = dict(sorted(self.accelerator.items()))
         return data
 
     @classmethod
@@ -64,8 +74,9 @@ class Fingerprint:
         try:
             dists = data["distributions"]
             locks = data.get("lockfiles", {})
-            if not isinstance(dists, Mapping) or not isinstance(locks, Mapping):
-                raise TypeError("'distributions' and 'lockfiles' must be objects")
+            accel = data.get("accelerator") or {}
+            if not all(isinstance(m, Mapping) for m in (dists, locks, accel)):
+                raise TypeError("'distributions', 'lockfiles' and 'accelerator' must be objects")
             return cls(
                 python=str(data["python"]),
                 implementation=str(data.get("implementation", "")),
@@ -74,6 +85,7 @@ class Fingerprint:
                 platform=str(data.get("platform", "")),
                 distributions={str(k): str(v) for k, v in dists.items()},
                 lockfiles={str(k): str(v) for k, v in locks.items()},
+                accelerator={str(k): str(v) for k, v in accel.items()},
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(
@@ -104,7 +116,49 @@ def lockfile_hashes(root: Path) -> dict[str, str]:
     return hashes
 
 
-def fingerprint(root: Path | None = None) -> Fingerprint:
+def _nvidia_driver() -> str | None:
+    """The NVIDIA driver version from ``nvidia-smi`` (``None`` without one, or on error)."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    versions = sorted({line.strip() for line in out.splitlines() if line.strip()})
+    return ",".join(versions) or None
+
+
+def accelerator_info() -> dict[str, str]:
+    """torch's CUDA/cuDNN build, the NVIDIA driver and device names ({} without torch).
+
+    torch is imported only when installed (a project without it pays nothing); CUDA
+    is queried only when torch says it is available, so a CPU run creates no context.
+    """
+    info: dict[str, str] = {}
+    if importlib.util.find_spec("torch") is None:
+        return info
+    import torch
+
+    info["torch_cuda"] = str(torch.version.cuda or "none")  # the CUDA torch was built with
+    if torch.cuda.is_available():
+        cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+        info["cudnn"] = str(cudnn or "none")
+        info["devices"] = ", ".join(
+            torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())
+        )
+        driver = _nvidia_driver()
+        if driver:
+            info["driver"] = driver
+    else:
+        info["devices"] = "none"
+    return info
+
+
+def fingerprint(root: Path | None = None, *, accelerator: bool = True) -> Fingerprint:
     """The current environment; lockfiles are looked for in ``root`` (default: cwd)."""
     return Fingerprint(
         python=platform.python_version(),
@@ -114,7 +168,58 @@ def fingerprint(root: Path | None = None) -> Fingerprint:
         platform=platform.platform(),
         distributions=installed_distributions(),
         lockfiles=lockfile_hashes(Path.cwd() if root is None else root),
+        accelerator=accelerator_info() if accelerator else {},
     )
+
+
+_REQUIREMENT_PIN = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;#\\]+)"
+)
+
+
+def lockfile_pins(root: Path) -> dict[str, set[str]]:
+    """Normalized name → the versions the lockfiles under ``root`` pin.
+
+    Reads ``requirements*.txt`` (``name==version`` lines), ``uv.lock``,
+    ``poetry.lock``, ``pdm.lock`` and ``pylock*.toml`` (``[[package]]`` /
+    ``[[packages]]`` tables with ``name`` and ``version``) and ``Pipfile.lock``
+    (JSON, ``"version": "==x"``). A file that does not parse pins nothing; the
+    lockfile hash in the fingerprint still reports that it changed.
+    """
+    import tomllib
+
+    pins: dict[str, set[str]] = {}
+
+    def add(name: object, version: object) -> None:
+        if isinstance(name, str) and isinstance(version, str) and version:
+            pins.setdefault(normalize_name(name), set()).add(version.lstrip("="))
+
+    root = Path(root)
+    for path in sorted(root.glob("requirements*.txt")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = _REQUIREMENT_PIN.match(line)
+            if match:
+                add(match.group(1), match.group(2))
+    for pattern in ("uv.lock", "poetry.lock", "pdm.lock", "pylock*.toml"):
+        for path in sorted(root.glob(pattern)):
+            try:
+                document = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            for key in ("package", "packages"):
+                for entry in document.get(key, []) or []:
+                    if isinstance(entry, Mapping):
+                        add(entry.get("name"), entry.get("version"))
+    for path in sorted(root.glob("Pipfile.lock")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        for group in ("default", "develop"):
+            for name, entry in (document.get(group) or {}).items():
+                if isinstance(entry, Mapping):
+                    add(name, entry.get("version"))
+    return pins
 
 
 @dataclass(frozen=True)
@@ -122,7 +227,7 @@ class Change:
     """One difference: ``name`` is a distribution, ``python``, ``platform`` or a lockfile."""
 
     kind: ChangeKind
-    what: Literal["package", "python", "platform", "lockfile"]
+    what: Literal["package", "python", "platform", "lockfile", "accelerator"]
     name: str
     before: str | None
     after: str | None
@@ -208,6 +313,16 @@ def diff(before: Fingerprint, after: Fingerprint) -> EnvironmentDiff:
         elif old_d[name] != new_d[name]:
             kind, level = version_change(old_d[name], new_d[name])
             changes.append(Change(kind, "package", name, old_d[name], new_d[name], level))
+    # Accelerator facts are compared only where both runs recorded them (older baselines
+    # have none): a CUDA/cuDNN version by its release segments, a driver or device as text.
+    old_a, new_a = before.accelerator, after.accelerator
+    for name in sorted(set(old_a) & set(new_a)):
+        if old_a[name] != new_a[name]:
+            if name in ("torch_cuda", "cudnn", "driver"):
+                kind, level = version_change(old_a[name], new_a[name])
+            else:
+                kind, level = "changed", "major"
+            changes.append(Change(kind, "accelerator", name, old_a[name], new_a[name], level))
     old_l, new_l = before.lockfiles, after.lockfiles
     for name in sorted(set(old_l) | set(new_l)):
         if old_l.get(name) != new_l.get(name):

@@ -382,6 +382,20 @@ def ml_predict(service: LineService) -> Callable[[Any], list[str]]:
 
 
 @pytest.fixture(scope="session")
+def ml_baseline_predict(
+    tmp_path_factory: pytest.TempPathFactory, serving_before: LineRecognizer, app: AppConfig
+) -> Callable[[Any], list[str]]:
+    """The version that served before this release, served the same way (ONNX): monitor.6
+    times it beside the candidate, in the same run, on the same requests."""
+    from mltestscore.reference_model.export import export_model
+
+    data = app.recognizer.data
+    path = tmp_path_factory.mktemp("serving-before") / "model.onnx"
+    export_model(serving_before, path, torch.zeros(1, 1, data.height, data.width))  # (B, 1, H, W)
+    return LineService.from_onnx(path).predict
+
+
+@pytest.fixture(scope="session")
 def ml_perf_inputs(app: AppConfig) -> list[np.ndarray]:
     lines = traffic.traffic(app.recognizer.data, PERF_BATCH, traffic.SERVING_SEED)
     return traffic.scans(lines)
