@@ -1,12 +1,20 @@
-"""An SVG badge like coverage badges: "ML Test Score | 3.5 strong", coloured by band."""
+"""Badges like coverage badges: "ML Test Score | 3.5 strong", coloured by band.
+
+:func:`render` draws the SVG; :func:`render_endpoint_json` writes the JSON that shields.io's
+endpoint badge reads (``https://img.shields.io/endpoint?url=<where the JSON is served>``).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from html import escape
 from typing import Any
 
 from mltestscore.reports.palette import band_colour
+from mltestscore.text import one_line
+
+__all__ = ["LABEL", "badge_colour", "badge_message", "render", "render_endpoint_json", "text_width"]
 
 LABEL = "ML Test Score"
 # Approximate advance widths of Verdana 11px, enough to size the two halves.
@@ -27,13 +35,48 @@ def text_width(text: str) -> int:
     return round(width)
 
 
-def render(report: Mapping[str, Any]) -> str:
+def _incomplete(report: Mapping[str, Any]) -> str:
+    return " (incomplete)" if report.get("complete", True) is False else ""
+
+
+def badge_message(report: Mapping[str, Any], separator: str = " ") -> str:
+    """The badge's right half: final score and band name (``5 strong``), plus
+    ``(incomplete)`` when the report says the run was incomplete."""
     score = report["score"]
-    value = f"{float(score['final']):g} {score['band']['name']}"
-    colour = band_colour(int(score["band"]["index"]))
+    name = one_line(score["band"]["name"], 40)
+    return f"{float(score['final']):g}{separator}{name}{_incomplete(report)}"
+
+
+def badge_colour(report: Mapping[str, Any]) -> str:
+    """The band's colour, ``#rrggbb`` (shields.io's scale, red for band 0 to green)."""
+    return band_colour(int(report["score"]["band"]["index"]))
+
+
+def render_endpoint_json(report: Mapping[str, Any]) -> str:
+    """A shields.io endpoint badge description of ``report``, as JSON text.
+
+    ``{"schemaVersion": 1, "label": "ML Test Score", "message": "5 · strong",
+    "color": "97ca00"}``: the colour is the band's, the same as the SVG badge's (hex without
+    ``#``, as shields.io documents). Serve the file anywhere public and point
+    ``https://img.shields.io/endpoint?url=...`` at it.
+    """
+    document = {
+        "schemaVersion": 1,
+        "label": LABEL,
+        "message": badge_message(report, " \u00b7 "),
+        "color": badge_colour(report).lstrip("#"),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def render(report: Mapping[str, Any]) -> str:
+    """The SVG badge: "ML Test Score | 3.5 strong", the right half in the band's colour."""
+    score = report["score"]
+    value = badge_message(report)
+    colour = badge_colour(report)
     left, right = text_width(LABEL) + 12, text_width(value) + 12
     total = left + right
-    title = escape(f"{LABEL}: {value} ({score['band']['text']})", quote=True)
+    title = escape(f"{LABEL}: {value} ({one_line(score['band']['text'], 200)})", quote=True)
 
     def label(x: float, text: str) -> str:
         t = escape(text, quote=True)

@@ -1,4 +1,10 @@
-"""``mltestscore report REPORT.json -o OUT.html|OUT.md|OUT.svg|OUT.json [--compare PREV.json]``.
+"""``mltestscore report REPORT.json -o OUT.html|OUT.md|OUT.svg|OUT.json [--compare PREV.json]
+[--print FORMAT]``.
+
+``--print`` writes one text format to standard output, for CI steps:
+``--print github`` (workflow-command annotations), ``--print gitlab`` (code-quality JSON),
+``--print shields`` (endpoint badge JSON), ``--print markdown``, ``--print terminal``,
+``--print short``.
 
 Imports only the standard library at module level: the main CLI imports this module to
 register the subcommand, and rendering loads on use.
@@ -13,6 +19,7 @@ from typing import Any
 
 EXIT_OK, EXIT_USAGE = 0, 2
 SUFFIXES = (".html", ".md", ".svg", ".json")
+PRINT_FORMATS = ("github", "gitlab", "shields", "markdown", "terminal", "short")
 
 
 def _output(text: str) -> Path:
@@ -42,8 +49,18 @@ def add_subcommands(subparsers: Any) -> None:
         metavar="OUT",
         type=_output,
         action="append",
-        required=True,
+        default=[],
         help="file to write; repeatable (suffix: .html, .md, .svg or .json)",
+    )
+    parser.add_argument(
+        "--print",
+        dest="print_format",
+        metavar="FORMAT",
+        choices=PRINT_FORMATS,
+        default=None,
+        help="also write one format to standard output: github (Actions annotations), "
+        "gitlab (code-quality JSON), shields (endpoint badge JSON), markdown, terminal, "
+        "short (default: none)",
     )
     parser.add_argument(
         "--compare",
@@ -54,9 +71,28 @@ def add_subcommands(subparsers: Any) -> None:
     parser.set_defaults(func=cmd_report)
 
 
+def _printed(report: Any, fmt: str, previous: Any) -> str:
+    from mltestscore import reports
+
+    if fmt == "github":
+        return reports.render_annotations(report)
+    if fmt == "gitlab":
+        return reports.render_codequality(report)
+    if fmt == "shields":
+        return reports.render_endpoint_json(report)
+    if fmt == "markdown":
+        return reports.render_markdown(report, previous=previous)
+    mode = "short" if fmt == "short" else "grid"
+    return "".join(line + "\n" for line in reports.render_terminal(report, mode=mode))
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from mltestscore.report import ReportError, load_report
     from mltestscore.reports import write_report
+
+    if not args.output and not args.print_format:
+        print("mltestscore report: nothing to do: give -o OUT or --print FORMAT", file=sys.stderr)
+        return EXIT_USAGE
 
     try:
         report = load_report(Path(args.report))
@@ -70,5 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"mltestscore report: cannot write {path}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        print(f"wrote {path}")
+        print(f"wrote {path}", file=sys.stderr if args.print_format else sys.stdout)
+    if args.print_format:
+        sys.stdout.write(_printed(report, args.print_format, previous))
     return EXIT_OK

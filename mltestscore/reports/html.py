@@ -27,6 +27,8 @@ def render(report: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
     score = report["score"]
     project = str(report.get("project") or "")
     title = f"ML Test Score {score['final']:g}" + (f" \u2013 {project}" if project else "")
+    if report.get("complete", True) is False:
+        title += " (incomplete run)"
     meta = [
         f"created {report.get('created', '')}",
         f"mltestscore {report.get('mltestscore_version', '')}",
@@ -45,6 +47,7 @@ def render(report: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
         "<header><h1>ML Test Score" + (f" \u2013 {esc(project)}" if project else "") + "</h1>"
         f'<p class="muted">{esc(" · ".join(meta))}</p>'
         "<nav>" + " ".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in nav) + "</nav></header>",
+        html_readiness.incomplete_banner(report),
         '<section class="top">'
         + html_readiness.summary(report, diff)
         + html_readiness.section_chart(report)

@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from mltestscore.reports.palette import EVIDENCE_LABELS, STATUS_STYLE
+from mltestscore.text import clean
 
 MAX_ROWS = 50
 MAX_COLUMNS = 12
@@ -19,7 +20,9 @@ MAX_DEPTH = 3
 
 
 def esc(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Text for HTML content or a quoted attribute: control characters (escape sequences)
+    and bidi overrides/isolates dropped, newlines and tabs kept, ``<>&"'`` escaped."""
+    return escape(clean(value), quote=True)
 
 
 def number(value: float) -> str:
@@ -46,6 +49,7 @@ def evidence_chip(status: str) -> str:
 
 
 def text_block(value: str) -> str:
+    value = clean(value)  # before clipping: a cut must not split an escape sequence
     clipped = (
         value
         if len(value) <= MAX_TEXT

@@ -10,12 +10,26 @@ from mltestscore.reports.html_evidence import chip, esc, evidence_chip, render_v
 from mltestscore.reports.palette import band_colour
 from mltestscore.reports.priorities import fix_next, holding_back, weakest_sections
 from mltestscore.reports.svg import Bar, Marker, bar_chart
+from mltestscore.scoring import band_for
+from mltestscore.text import one_line
 
 SECTION_ORDER = ("data", "model", "infra", "monitor")
 
 
 def anchor(test_id: str) -> str:
     return "t-" + "".join(c if c.isalnum() else "-" for c in test_id)
+
+
+def incomplete_banner(report: Mapping[str, Any]) -> str:
+    """A banner for a report with ``"complete": false`` (an interrupted run); else ``""``."""
+    if report.get("complete", True) is not False:
+        return ""
+    reason = str(report.get("incomplete_reason") or "the run did not finish")
+    return (
+        '<div class="incomplete" role="alert"><strong>Incomplete run:</strong> '
+        f"{esc(reason)}. The score counts only what ran: checks that did not run earned no "
+        "points, so do not gate a deploy on this report.</div>"
+    )
 
 
 def summary(report: Mapping[str, Any], diff: ReportDiff | None) -> str:
@@ -26,7 +40,7 @@ def summary(report: Mapping[str, Any], diff: ReportDiff | None) -> str:
     gate_html = ""
     if gate:
         verdict = "passed" if gate["passed"] else "FAILED"
-        reasons = "; ".join(str(r) for r in gate.get("reasons", []))
+        reasons = "; ".join(one_line(r) for r in gate.get("reasons", []))
         gate_html = (
             f'<p class="gate gate-{"ok" if gate["passed"] else "bad"}">Deploy gate '
             f"{verdict}{': ' + esc(reasons) if reasons else ''}</p>"
@@ -49,16 +63,25 @@ def summary(report: Mapping[str, Any], diff: ReportDiff | None) -> str:
     )
 
 
+def section_colour(value: float, scale: str) -> str:
+    """A section's bar colour: the band its score would earn as a final score (Table V)."""
+    return band_colour(band_for(value, "2016" if scale == "2016" else "2017").index)
+
+
 def section_chart(report: Mapping[str, Any]) -> str:
+    """Section bars coloured by band, never by rank; the section(s) holding the final score
+    are named in text, unless all four tie (then each one is the final score)."""
     score = report["score"]
     unit = float(score["max_section"]) / 7
     weakest = set(weakest_sections(report))
+    tie = len(weakest) == len(score["sections"])
+    scale = str(score.get("scale", "2017"))
     bars = [
         Bar(
             s,
             float(v["score"]),
-            "#c0392b" if s in weakest else "#4a78c2",
-            "\u2190 lowest = final score" if s in weakest else "",
+            section_colour(float(v["score"]), scale),
+            "\u2190 lowest = final score" if s in weakest and not tie else "",
         )
         for s, v in score["sections"].items()
     ]
@@ -77,7 +100,8 @@ def section_chart(report: Mapping[str, Any]) -> str:
     return (
         f'<div class="sections"><h2>Section scores</h2>{chart}'
         f"<p>{esc(holding_back(report))}</p>"
-        '<p class="muted">Dashed lines: band limits. Each section sums its seven tests.</p></div>'
+        '<p class="muted">Dashed lines: band limits; each bar has the colour of its band. '
+        "Each section sums its seven tests.</p></div>"
     )
 
 
@@ -115,13 +139,19 @@ def grid(report: Mapping[str, Any]) -> str:
                 continue
             warned = any(a.get("status") == "warn" for a in t.get("automated") or [])
             flag = ' <span class="chip ev-warn">\u26a0 warning</span>' if warned else ""
+            why = ""
+            if t["status"] == "unjudged":  # "could not judge" is never mistaken for a pass
+                why = f'<div class="cell-reason">{esc(_brief(str(t["reason"]), 90))}</div>'
             cells.append(
-                f'<td class="cell st-{esc(t["status"])}"><a href="#{anchor(t["id"])}">'
+                f'<td class="cell st-{esc(t["status"])}" title="{esc(_brief(str(t["reason"]), 300))}">'
+                f'<a href="#{anchor(t["id"])}">'
                 f"{esc(t['id'])}</a> {chip(str(t['status']), points=float(t['points']))}{flag}"
-                f'<div class="cell-title">{esc(t["title"])}</div></td>'
+                f'<div class="cell-title">{esc(t["title"])}</div>{why}</td>'
             )
         rows.append(f'<tr><th scope="row">{n}</th>{"".join(cells)}</tr>')
-    legend = " ".join(chip(s) for s in ("automated", "manual", "failed", "error", "unjudged", "not_done"))
+    legend = " ".join(
+        chip(s) for s in ("automated", "manual", "failed", "error", "unjudged", "not_done")
+    )
     return (
         f'<section id="grid"><h2>The 28 tests</h2><table class="grid"><colgroup>'
         f'<col class="num-col">{"<col>" * len(SECTION_ORDER)}</colgroup><thead><tr><th></th>'
@@ -130,7 +160,7 @@ def grid(report: Mapping[str, Any]) -> str:
     )
 
 
-def _automated(entry: Mapping[str, Any]) -> str:
+def _automated(entry: Mapping[str, Any], test_next_step: str = "") -> str:
     duration = entry.get("duration_s")
     timing = f" \u00b7 {float(duration):.3g} s" if isinstance(duration, (int, float)) else ""
     parts = [
@@ -139,8 +169,10 @@ def _automated(entry: Mapping[str, Any]) -> str:
     ]
     if entry.get("message"):
         parts.append(f'<div class="ev-msg">{text_block(str(entry["message"]))}</div>')
-    if entry.get("next_step") and entry["status"] != "pass":
-        parts.append(f'<div class="next-step">Next: {text_block(str(entry["next_step"]))}</div>')
+    step = str(entry.get("next_step") or "")
+    repeated = " ".join(step.split()).rstrip(".") in " ".join(test_next_step.split())
+    if step and entry["status"] != "pass" and not repeated:  # the test's next step says it
+        parts.append(f'<div class="next-step">Next: {text_block(step)}</div>')
     evidence = entry.get("evidence") or {}
     if evidence:
         is_open = " open" if entry["status"] in ("fail", "error", "warn") else ""
@@ -176,8 +208,20 @@ def _manual(manual: Mapping[str, Any] | None, reason: str) -> str:
 
 
 def _brief(reason: str, limit: int = 110) -> str:
-    line = " ".join(reason.split())
-    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
+    return one_line(reason, limit)
+
+
+def reason_told_by_evidence(test: Mapping[str, Any]) -> bool:
+    """Whether a test's reason only gathers the messages of its evidence that did not pass
+    (the scorer's "1 of 1 automated evidence did not pass: <source>: <message>"), so that
+    the evidence blocks already say it and the reason need not be repeated."""
+    reason = " ".join(str(test.get("reason", "")).split())
+    messages = [
+        " ".join(str(a.get("message", "")).split())
+        for a in test.get("automated") or []
+        if a.get("status") not in ("pass", "not_automated")
+    ]
+    return bool(messages) and all(m and m in reason for m in messages)
 
 
 def test_details(report: Mapping[str, Any]) -> str:
@@ -187,12 +231,20 @@ def test_details(report: Mapping[str, Any]) -> str:
         title = report["score"]["sections"].get(section, {}).get("title", "")
         out.append(f"<h3>{esc(section)}: {esc(title)}</h3>")
         for t in tests:
-            bad = t["status"] in ("failed", "error")
+            bad = t["status"] in ("failed", "error", "unjudged")
             automated = t.get("automated") or []
             ran = [a for a in automated if a.get("status") != "not_automated"]
-            body = [
-                f'<p class="reason"><strong>Reason:</strong> {text_block(str(t["reason"]))}</p>'
-            ]
+            evidence = [_automated(a, str(t.get("next_step") or "")) for a in (ran or automated)]
+            told = reason_told_by_evidence(t)  # each reason is said once
+            body = (
+                []
+                if told
+                else [
+                    f'<p class="reason"><strong>Reason:</strong> {text_block(str(t["reason"]))}</p>'
+                ]
+            )
+            if told:  # the evidence is the reason: show it first, then what to do
+                body.extend(evidence)
             if t.get("next_step"):
                 body.append(
                     f'<p class="next-step"><strong>Next step:</strong> '
@@ -200,7 +252,8 @@ def test_details(report: Mapping[str, Any]) -> str:
                 )
             if t.get("asks"):
                 body.append(f'<p class="muted">Asks: {esc(t["asks"])}</p>')
-            body.extend(_automated(a) for a in (ran or automated))
+            if not told:
+                body.extend(evidence)
             body.append(_manual(t.get("manual"), str(t.get("manual_reason", ""))))
             out.append(
                 f'<details class="test st-{esc(t["status"])}" id="{anchor(t["id"])}"'

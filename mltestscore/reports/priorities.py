@@ -60,6 +60,8 @@ def holding_back(report: Mapping[str, Any]) -> str:
     others = sorted(float(v["score"]) for s, v in sections.items() if s not in weakest)
     names = " and ".join(weakest)
     if not others:
+        if low >= float(report["score"]["max_section"]):
+            return f"All four sections score {low:g}, the most they can."
         return f"All four sections score {low:g}: raise all of them to raise the final score."
     verb = "holds" if len(weakest) == 1 else "hold"
     return (

@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from mltestscore.text import clean
+
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12"'
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return escape(clean(value, keep=""), quote=True)
 
 
 def _fmt(value: float) -> str:
@@ -21,6 +23,7 @@ def _fmt(value: float) -> str:
 
 
 def _short(text: str, limit: int) -> str:
+    text = clean(text, keep="")  # before cutting: a cut must not split an escape sequence
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 

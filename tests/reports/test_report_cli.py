@@ -139,3 +139,33 @@ def test_console_entry_renders(report_file: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ML Test Score" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "start"),
+    [
+        ("github", "::error title=ml-score gate::"),
+        ("gitlab", "["),
+        ("shields", '{\n  "schemaVersion": 1'),
+        ("markdown", "### ML Test Score: 2 of 7"),
+        ("terminal", "ML Test Score (2017 scale"),
+        ("short", "ML Test Score 2 of 7"),
+    ],
+)
+def test_report_command_prints_a_ci_format_to_stdout(
+    report_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str, start: str
+) -> None:
+    out = tmp_path / "badge.svg"
+    assert cli.main(["report", str(report_file), "--print", fmt, "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(start)
+    assert "wrote " not in captured.out and f"wrote {out}" in captured.err  # stdout stays clean
+    if fmt in ("gitlab", "shields"):
+        json.loads(captured.out)
+
+
+def test_report_command_needs_an_output_or_print(
+    report_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["report", str(report_file)]) == 2
+    assert "nothing to do: give -o OUT or --print FORMAT" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -21,7 +22,7 @@ def test_markdown_is_short_and_names_failures(
 ) -> None:
     md = markdown.render(sample_report, previous=previous_report)
     lines = md.splitlines()
-    assert lines[0] == "### ML Test Score: 2 of 7 (band (1, 2\\], first-pass)"
+    assert lines[0] == "### ML Test Score: 2 of 7 (band (1, 2], first-pass)"
     assert len(lines) < 40
     assert "| data | model | infra | monitor |" in md and "| 2.5 | 2.5 | 3.5 | 2 |" in md
     failing = [line for line in lines if line.startswith("- `") and ": failed \u2013" in line]
@@ -35,10 +36,12 @@ def test_markdown_is_short_and_names_failures(
 
 def test_markdown_is_link_free_and_inert(sample_report: dict[str, Any]) -> None:
     md = markdown.render(sample_report)
-    assert "](" not in md and "<" not in md and "http" not in md
-    assert "&lt;script&gt;window.\\_\\_pwned=1&lt;/script&gt;" in md
+    assert "](" not in md and "http" not in md and "&lt;" not in md
+    # A tag cannot open: every "<" is escaped, without HTML entities (reads clean as text).
+    assert "\\<script>window.\\_\\_pwned=1\\</script>" in md
+    assert not re.search(r"(?<!\\)<[A-Za-z/!?]", md)
     assert markdown.md_text("[click](https://x) `code` | *b*") == (
-        "\\[click\\](https://x) \\`code\\` \\| \\*b\\*"
+        "\\[click](https://x) \\`code\\` | \\*b\\*"
     )
 
 
@@ -83,7 +86,9 @@ def test_terminal_grid_is_compact_and_verbose_explains_failures(
     sample_report: dict[str, Any],
 ) -> None:
     short = terminal.render(sample_report)
-    assert len(short) <= 14
+    warnings = short.index("1 warning(s) in passing tests:")  # shown without -v
+    assert short[warnings + 1].startswith("  monitor.")
+    assert len(short) - 2 <= 14
     assert short[-1].startswith("4 test(s) failed: data.2, data.7, model.6, infra.3")
     assert not any("next:" in line for line in short)
     long = terminal.render(sample_report, verbose=True)
