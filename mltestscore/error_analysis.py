@@ -11,8 +11,14 @@ Full Stack Deep Learning's troubleshooting playbook (Tobin, 2019) splits the tes
 
 ``val`` is the validation set drawn like the training data; ``train_val`` overrides it for
 that role and ``test_val`` (validation drawn like the test data) enables the shift term.
-Without ``test_val``, validation overfitting is ``test - val``. Each term present is computed;
-the largest positive one gets the playbook's next step.
+Without ``test_val``, validation overfitting is ``test - val``. Each term present is computed.
+
+Noise: a difference of two error rates measured on a few hundred examples is mostly
+sampling noise. Give the per-example errors (``samples={"val": (edits, chars), ...}``, see
+:func:`edit_counts`) and every term gets a bootstrap confidence interval (95 %, 1,000
+resamples, seeded). The playbook's next step goes to the largest term whose interval
+excludes zero; when no positive term clears its noise, the next step says "within noise"
+with the sample sizes instead of sending a team to collect a fresh validation set.
 
 A team builds an :class:`ErrorAnalysis` from its own numbers (helpers below count confusion
 pairs and pick worst examples) and returns it from its ``ml_error_analysis`` fixture; the
@@ -27,6 +33,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from mltestscore.alignment import edit_counts, edit_pairs
+from mltestscore.decomposition import (
+    PLAYBOOK,
+    SPLITS,
+    Term,
+    decompose,
+    term_intervals,
+)
+from mltestscore.intervals import CONFIDENCE, RESAMPLES, Sample, percentile_interval
+from mltestscore.loss_curve import fmt as number_text
 from mltestscore.reports.analysis_parts import (
     Confusion,
     Example,
@@ -55,89 +73,21 @@ __all__ = [
     "as_report_section",
     "confusion_pairs",
     "decompose",
+    "edit_counts",
+    "edit_pairs",
+    "slice_metric",
+    "slice_table",
     "worst_examples",
 ]
 
-SPLITS: tuple[str, ...] = ("train", "val", "test", "train_val", "test_val")
 MAX_CONFUSIONS = 30
 MAX_EXAMPLES = 24
 
-# term -> (label, formula, the playbook's next step when it is the largest term)
-PLAYBOOK: dict[str, tuple[str, str, str]] = {
-    "bias": (
-        "Bias (underfitting)",
-        "train - irreducible",
-        "Underfitting: make the model bigger, train longer, reduce regularization, tune the "
-        "learning rate and optimizer, or try a stronger architecture; look at training-set "
-        "errors first.",
-    ),
-    "variance": (
-        "Variance (overfitting)",
-        "val - train",
-        "Overfitting: add more training data, add data augmentation, add regularization "
-        "(dropout, weight decay, normalization) or stop early; then tune hyperparameters or "
-        "shrink the model.",
-    ),
-    "distribution_shift": (
-        "Distribution shift",
-        "test_val - val",
-        "The test distribution differs from training: analyse the test-distribution "
-        "validation errors, collect training data like the test distribution, synthesize data "
-        "that covers the gap, or apply domain adaptation.",
-    ),
-    "val_overfitting": (
-        "Validation overfitting",
-        "test - val",
-        "The validation set has been overfit by repeated tuning: collect a fresh validation set "
-        "and tune against it.",
-    ),
-}
 _DERIVED = ("decomposition", "largest", "next_step")
 _AT_IRREDUCIBLE = (
     "No term is positive: the errors are at the irreducible estimate. Check that estimate "
     "(human-level error) and look at the worst slices and examples."
 )
-
-
-@dataclass(frozen=True)
-class Term:
-    """One term of the decomposition."""
-
-    name: str
-    value: float
-    formula: str
-
-    @property
-    def label(self) -> str:
-        return PLAYBOOK[self.name][0]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "term": self.name,
-            "label": self.label,
-            "value": self.value,
-            "formula": self.formula,
-        }
-
-
-def decompose(errors: Mapping[str, float], irreducible: float = 0.0) -> tuple[Term, ...]:
-    """The terms that ``errors`` (split -> error, lower is better) allow, in playbook order."""
-    train, val, test = errors.get("train"), errors.get("val"), errors.get("test")
-    train_val = errors.get("train_val", val)
-    test_val = errors.get("test_val")
-    tv_name = "train_val" if "train_val" in errors else "val"
-    terms: list[Term] = []
-    if train is not None:
-        terms.append(Term("bias", train - irreducible, "train - irreducible"))
-    if train is not None and train_val is not None:
-        terms.append(Term("variance", train_val - train, f"{tv_name} - train"))
-    if test_val is not None and train_val is not None:
-        terms.append(Term("distribution_shift", test_val - train_val, f"test_val - {tv_name}"))
-    reference = test_val if test_val is not None else val
-    if test is not None and reference is not None:
-        ref_name = "test_val" if test_val is not None else "val"
-        terms.append(Term("val_overfitting", test - reference, f"test - {ref_name}"))
-    return tuple(terms)
 
 
 @dataclass(frozen=True)
@@ -147,6 +97,13 @@ class ErrorAnalysis:
     ``errors`` maps splits (``train``, ``val``, ``test``, ``train_val``, ``test_val``) to an
     error measure named ``metric`` (lower is better, e.g. "character error rate");
     ``irreducible`` is the estimate of unavoidable error (human-level), default 0.
+
+    ``samples`` maps splits to their per-example errors: a list (the error is their mean)
+    or an ``(errors, weights)`` pair (the error is ``sum(errors) / sum(weights)``, e.g.
+    edits and characters per line from :func:`edit_counts`). A split's error defaults to
+    its samples' value. From them every term gets a bootstrap interval (``intervals``,
+    term -> (low, high), at ``confidence``) and ``sizes`` (split -> examples) are filled in;
+    both can also be given directly, and are what a report keeps (samples are not stored).
     """
 
     errors: Mapping[str, float] = field(default_factory=dict)
@@ -157,23 +114,57 @@ class ErrorAnalysis:
     loss_curve: LossCurve | None = None
     worst_examples: Sequence[Example] = ()
     notes: str = ""
+    samples: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    intervals: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    confidence: float = CONFIDENCE
 
     def __post_init__(self) -> None:
-        errors = as_mapping(self.errors, "errors")
-        unknown = sorted(set(errors) - set(SPLITS))
+        errors = dict(as_mapping(self.errors, "errors"))
+        samples = {
+            split: Sample.of(value, f"samples.{split}")
+            for split, value in as_mapping(self.samples or {}, "samples").items()
+        }
+        unknown = sorted((set(errors) | set(samples)) - set(SPLITS))
         if unknown:
             raise ValueError(
                 f"errors: unknown split(s) {', '.join(map(repr, unknown))}; "
                 f"expected {', '.join(SPLITS)}"
             )
+        for split, sample in samples.items():
+            if split not in errors:
+                errors[split] = sample.value
+            elif abs(finite(errors[split], f"errors.{split}") - sample.value) > 1e-6 * max(
+                1.0, abs(sample.value)
+            ):
+                raise ValueError(
+                    f"errors.{split} is {errors[split]!r} but its samples give "
+                    f"{sample.value!r}: pass one or make them agree"
+                )
+        confidence = finite(self.confidence, "confidence")
+        if not 0 < confidence < 1:
+            raise ValueError(f"confidence: expected a number in (0, 1), got {confidence!r}")
 
         def one(value: Any, kind: type[Any], where: str) -> Any:
             return value if value is None or isinstance(value, kind) else build(kind, value, where)
 
+        checked = {s: finite(errors[s], f"errors.{s}") for s in SPLITS if s in errors}
+        irreducible = finite(self.irreducible, "irreducible")
+        intervals = {
+            name: _pair(value, f"intervals.{name}")
+            for name, value in as_mapping(self.intervals or {}, "intervals").items()
+        }
+        unknown_terms = sorted(set(intervals) - set(PLAYBOOK))
+        if unknown_terms:
+            raise ValueError(f"intervals: unknown term(s) {', '.join(unknown_terms)}")
+        computed = term_intervals(samples, checked, irreducible, confidence)
+        sizes = {
+            str(k): _size(v, f"sizes.{k}") for k, v in as_mapping(self.sizes or {}, "sizes").items()
+        }
         set_fields(
             self,
-            errors={s: finite(errors[s], f"errors.{s}") for s in SPLITS if s in errors},
-            irreducible=finite(self.irreducible, "irreducible"),
+            errors=checked,
+            irreducible=irreducible,
             metric=text(self.metric, "metric", 200) or "error",
             notes=text(self.notes, "notes", 2000),
             slices=one(self.slices, SliceTable, "slices"),
@@ -186,21 +177,56 @@ class ErrorAnalysis:
                 one(e, Example, f"worst_examples[{i}]")
                 for i, e in enumerate(as_list(self.worst_examples, "worst_examples"))
             ),
+            samples=samples or None,
+            intervals=computed | intervals,
+            sizes={split: sample.n for split, sample in samples.items()} | sizes,
+            confidence=confidence,
         )
 
     def decomposition(self) -> tuple[Term, ...]:
-        return decompose(self.errors, self.irreducible)
+        return decompose(
+            self.errors,
+            self.irreducible,
+            intervals=self.intervals,
+            sizes=self.sizes,
+            confidence=self.confidence,
+        )
 
     def largest(self) -> Term | None:
-        """The largest positive term, or None."""
-        terms = [t for t in self.decomposition() if t.value > 0]
+        """The largest positive term beyond its noise (interval above zero), or None."""
+        terms = [t for t in self.decomposition() if t.beyond_noise]
         return max(terms, key=lambda t: t.value) if terms else None
 
     def next_step(self) -> str:
-        if not self.decomposition():
+        terms = self.decomposition()
+        if not terms:
             return ""
         largest = self.largest()
-        return PLAYBOOK[largest.name][2] if largest else _AT_IRREDUCIBLE
+        if largest is not None:
+            step = PLAYBOOK[largest.name][2]
+            if largest.interval is None:
+                step += (
+                    " (Noise not estimated: give per-example errors as samples= to tell a "
+                    "real difference from sampling noise.)"
+                )
+            return step
+        noisy = [t for t in terms if t.value > 0 and t.within_noise]
+        if not noisy:
+            return _AT_IRREDUCIBLE
+        pct = f"{100 * self.confidence:.0f} %"
+        listed = "; ".join(
+            f"{t.label.lower()} {number_text(t.value)} "
+            f"({pct} interval {number_text(t.interval[0])} to {number_text(t.interval[1])}, "
+            f"n = {t.sizes()})"
+            for t in noisy
+            if t.interval is not None
+        )
+        return (
+            f"Within noise: no positive term is beyond its {pct} interval — {listed}. The "
+            "differences between splits are explained by sampling noise; do not act on them. "
+            "Measure on more examples to resolve smaller differences, and look at the worst "
+            "slices and examples."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         largest = self.largest()
@@ -222,12 +248,41 @@ class ErrorAnalysis:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ErrorAnalysis:
-        """Parse a mapping in the report's structure; derived keys are recomputed."""
-        data = {k: v for k, v in as_mapping(data, "error analysis").items() if k not in _DERIVED}
+        """Parse a mapping in the report's structure; derived keys are recomputed (the terms'
+        intervals and sample sizes are read back from ``decomposition``)."""
+        data = dict(as_mapping(data, "error analysis"))
+        terms = as_list(data.get("decomposition"), "decomposition")
+        intervals: dict[str, Any] = dict(data.pop("intervals", None) or {})
+        sizes: dict[str, Any] = dict(data.pop("sizes", None) or {})
+        for i, term in enumerate(terms):
+            term = as_mapping(term, f"decomposition[{i}]")
+            if term.get("interval") is not None:
+                intervals.setdefault(str(term.get("term")), term["interval"])
+            sizes |= dict(as_mapping(term.get("n") or {}, f"decomposition[{i}].n"))
+            if "confidence" in term and "confidence" not in data:
+                data["confidence"] = term["confidence"]
+        data = {k: v for k, v in data.items() if k not in _DERIVED}
+        data |= {"intervals": intervals, "sizes": sizes}
         if isinstance(data.get("slices"), Mapping):
             data["slices"] = {k: v for k, v in data["slices"].items() if k != "omitted"}
         result: ErrorAnalysis = build(cls, data, "")
         return result
+
+
+def _pair(value: object, where: str) -> tuple[float, float]:
+    items = as_list(value, where)
+    if len(items) != 2:
+        raise ValueError(f"{where}: expected [low, high], got {value!r}")
+    low, high = finite(items[0], f"{where}[0]"), finite(items[1], f"{where}[1]")
+    if low > high:
+        raise ValueError(f"{where}: low {low} is above high {high}")
+    return low, high
+
+
+def _size(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where}: expected an integer >= 0, got {value!r}")
+    return value
 
 
 def confusion_pairs(
@@ -240,8 +295,9 @@ def confusion_pairs(
     """The most frequent (truth, predicted) mistakes.
 
     With ``characters=True`` each truth/prediction is a string (a recognized line), aligned
-    character by character at minimum edit distance: substitutions count as
-    (truth char, predicted char), missed characters as (char, ""), extra ones as ("", char).
+    character by character at minimum edit distance (:func:`edit_pairs`: rapidfuzz when
+    installed): substitutions count as (truth char, predicted char), missed characters as
+    (char, ""), extra ones as ("", char).
     """
     if len(truths) != len(predictions):
         raise ValueError(
@@ -253,36 +309,71 @@ def confusion_pairs(
             if truth != predicted:
                 counts[(str(truth), str(predicted))] += 1
             continue
-        counts.update(pair for pair in _align(str(truth), str(predicted)) if pair[0] != pair[1])
+        counts.update(edit_pairs(str(truth), str(predicted)))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return tuple(Confusion(t, p, n) for (t, p), n in ranked)
 
 
-def _align(truth: str, predicted: str) -> list[tuple[str, str]]:
-    """A minimum-edit (Levenshtein) alignment as (truth char, predicted char) pairs, "" for a
-    gap; ties prefer substitutions, as a character error rate counts them."""
-    n, m = len(truth), len(predicted)
-    cost = [[i + j if i * j == 0 else 0 for j in range(m + 1)] for i in range(n + 1)]
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            cost[i][j] = min(
-                cost[i - 1][j - 1] + (truth[i - 1] != predicted[j - 1]),
-                cost[i - 1][j] + 1,
-                cost[i][j - 1] + 1,
-            )
-    pairs: list[tuple[str, str]] = []
-    i, j = n, m
-    while i or j:
-        if i and j and cost[i][j] == cost[i - 1][j - 1] + (truth[i - 1] != predicted[j - 1]):
-            pairs.append((truth[i - 1], predicted[j - 1]))
-            i, j = i - 1, j - 1
-        elif i and cost[i][j] == cost[i - 1][j] + 1:
-            pairs.append((truth[i - 1], ""))
-            i -= 1
-        else:
-            pairs.append(("", predicted[j - 1]))
-            j -= 1
-    return pairs[::-1]
+def slice_metric(
+    name: str,
+    values: Sequence[float],
+    weights: Sequence[float] | None = None,
+    *,
+    confidence: float = CONFIDENCE,
+    seed: int = 0,
+) -> SliceMetric:
+    """One slice's metric ``sum(values) / sum(weights)`` with its bootstrap interval (e.g.
+    a digit's misses and occurrences per line: the share of that digit misread)."""
+    sample = Sample.of(values if weights is None else (values, weights), f"slice {name!r}")
+    interval = percentile_interval(sample.replicates(RESAMPLES, seed=seed), confidence)
+    return SliceMetric(name, sample.value, sample.n, interval)
+
+
+def slice_table(
+    slice_of: Sequence[object] | Mapping[str, Sequence[bool] | Sequence[int]],
+    values: Sequence[float],
+    weights: Sequence[float] | None = None,
+    *,
+    metric: str = "error",
+    higher_is_better: bool = False,
+    confidence: float = CONFIDENCE,
+    min_count: int = 1,
+) -> SliceTable:
+    """A :class:`SliceTable` from per-example values, with a bootstrap interval per slice.
+
+    ``slice_of`` is either one slice name per example, or a mapping slice name -> boolean
+    mask (or row indices) over the examples, for slices that overlap. The metric of a set
+    of examples is ``sum(values) / sum(weights)`` (weights default to 1: a mean; for a
+    character error rate pass edits and characters per line, :func:`edit_counts`).
+    ``overall`` is the metric on all examples. Slices with fewer than ``min_count``
+    examples are left out.
+    """
+    everything = Sample.of(values if weights is None else (values, weights), "values")
+    groups: dict[str, list[int]] = {}
+    if isinstance(slice_of, Mapping):
+        for name, selection in slice_of.items():
+            chosen = np.asarray(selection)
+            if chosen.dtype == bool:
+                if chosen.shape != (everything.n,):
+                    raise ValueError(
+                        f"slice_table: mask {name!r} has shape {chosen.shape}, expected "
+                        f"({everything.n},)"
+                    )
+                chosen = np.flatnonzero(chosen)
+            groups[str(name)] = [int(i) for i in chosen]
+    else:
+        if len(slice_of) != everything.n:
+            raise ValueError(f"slice_table: {len(slice_of)} slice names for {everything.n} values")
+        for i, label in enumerate(slice_of):
+            groups.setdefault(str(label), []).append(i)
+    rows = []
+    for seed, (name, index) in enumerate(sorted(groups.items())):
+        if len(index) < max(1, min_count) or everything.weights[index].sum() <= 0:
+            continue
+        part = Sample(everything.errors[index], everything.weights[index])
+        interval = percentile_interval(part.replicates(RESAMPLES, seed=seed), confidence)
+        rows.append(SliceMetric(name, part.value, part.n, interval))
+    return SliceTable(metric, rows, higher_is_better, everything.value)
 
 
 def worst_examples(

@@ -4,6 +4,11 @@ No pickle anywhere: weights are safetensors, the config and metrics are JSON in 
 safetensors header (key ``"mltestscore"``), and a SHA-256 of the weights catches bit
 rot that the safetensors format itself would not. Writes are atomic (temp file, fsync,
 ``os.replace``). Every failure to read becomes a :class:`CheckpointError` naming the file.
+
+The metadata is validated before anything is built from it: every config value must have
+its field's type, sizes are bounded (:data:`LIMITS`), and the model the config describes is
+first built on torch's ``meta`` device (no memory) and must have exactly the parameters
+stored in the file, so a corrupt ``channels`` of 1e7 is an error, not a 23 GB allocation.
 """
 
 from __future__ import annotations
@@ -35,6 +40,17 @@ __all__ = [
 
 FORMAT = "mltestscore.recognizer/1"
 HEADER_KEY = "mltestscore"
+# upper bounds on config sizes read from a file (the ``gpu`` preset uses 256 / 1024 / 4)
+LIMITS: dict[str, int] = {
+    "channels": 4096,  # each encoder width
+    "encoder_blocks": 32,  # len(channels)
+    "hidden": 16384,
+    "heads": 256,
+    "decoder_layers": 64,
+    "feedforward": 65536,
+    "data.height": 4096,
+    "data.width": 16384,
+}
 
 
 class CheckpointError(Exception):
@@ -65,17 +81,87 @@ class CheckpointMetadata:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> CheckpointMetadata:
+        """Parse metadata; ``ValueError`` naming the key when a value has the wrong type."""
+        config = values["config"]
+        check_config_values(config)
+        metrics = values.get("metrics", {})
+        if not isinstance(metrics, Mapping) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in metrics.values()
+        ):
+            raise ValueError("'metrics' must map metric names to numbers")
+        extra = values.get("extra", {})
+        if not isinstance(extra, Mapping):
+            raise ValueError(f"'extra' must be an object, got {type(extra).__name__}")
         return cls(
-            config=RecognizerConfig.from_dict(values["config"]),
-            metrics={str(k): float(v) for k, v in values.get("metrics", {}).items()},
+            config=RecognizerConfig.from_dict(config),
+            metrics={str(k): float(v) for k, v in metrics.items()},
             data_seed=int(values["data_seed"]),
             package_version=str(values["package_version"]),
             created_at=datetime.fromisoformat(values["created_at"]),
             parameters=int(values["parameters"]),
             sha256=str(values["sha256"]),
             torch_version=str(values.get("torch_version", "")),
-            extra=dict(values.get("extra", {})),
+            extra=dict(extra),
         )
+
+
+def _type_problem(key: str, value: object, default: object) -> str | None:
+    """Why ``value`` cannot stand where ``default`` does (same JSON type), else None."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float) or default is None:  # max_seconds: a number or null
+        ok = (default is None and value is None) or (
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+        )
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    elif isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)) or (
+            default and len(value) != len(default) and key != "channels"
+        ):
+            return f"{key} must be a list like {list(default)}, got {str(value)[:80]}"
+        problems = [_type_problem(f"{key}[{i}]", v, default[0]) for i, v in enumerate(value)]
+        return next((p for p in problems if p), None)
+    else:  # pragma: no cover - a new field type
+        return None
+    return None if ok else f"{key} must be like {default!r}, got {str(value)[:80]}"
+
+
+def check_config_values(values: object) -> None:
+    """``ValueError`` when a config dict read from a file has a value of the wrong type or
+    a size beyond :data:`LIMITS` (checked before any model is built from it)."""
+    if not isinstance(values, Mapping):
+        raise ValueError(f"'config' must be an object, got {type(values).__name__}")
+    data = values.get("data", {})
+    if not isinstance(data, Mapping):
+        raise ValueError(f"'config.data' must be an object, got {type(data).__name__}")
+    defaults = RecognizerConfig()
+    for key, value in values.items():
+        if key != "data" and hasattr(defaults, key):
+            problem = _type_problem(key, value, getattr(defaults, key))
+            if problem:
+                raise ValueError(f"config.{problem}")
+    for key, value in data.items():
+        if hasattr(defaults.data, key):
+            problem = _type_problem(key, value, getattr(defaults.data, key))
+            if problem:
+                raise ValueError(f"config.data.{problem}")
+    sizes: dict[str, Any] = {
+        "encoder_blocks": len(values.get("channels", ())),
+        "hidden": values.get("hidden"),
+        "heads": values.get("heads"),
+        "decoder_layers": values.get("decoder_layers"),
+        "feedforward": values.get("feedforward"),
+        "data.height": data.get("height"),
+        "data.width": data.get("width"),
+    }
+    sizes |= {f"channels[{i}]": c for i, c in enumerate(values.get("channels", ()))}
+    for key, value in sizes.items():
+        limit = LIMITS["channels" if key.startswith("channels[") else key]
+        if isinstance(value, (int, float)) and value > limit:
+            raise ValueError(f"config.{key} = {value:g} is beyond the limit of {limit}")
 
 
 def _as_utc(value: datetime | str | None) -> datetime:
@@ -185,8 +271,10 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], CheckpointMetadata]:
     tensors, values = _open(path)
     try:
         info = CheckpointMetadata.from_dict(values)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {path} has invalid metadata: {exc!r}") from None
+    except KeyError as exc:
+        raise CheckpointError(f"checkpoint {path} has invalid metadata: no key {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise CheckpointError(f"checkpoint {path} has invalid metadata: {exc}") from None
     if weights_digest(tensors) != info.sha256:
         raise CheckpointError(
             f"checkpoint {path} is corrupt: its weights do not match the SHA-256 recorded "
@@ -206,6 +294,21 @@ def load_checkpoint(
     """
     target = Path(path)
     tensors, info = _read(target)
+    stored = sum(t.numel() for t in tensors.values())
+    try:
+        with torch.device("meta"):
+            described = count_parameters(build_model(info.config))
+    except Exception as exc:  # a config the model code rejects
+        raise CheckpointError(
+            f"checkpoint {target} has a config its model cannot be built from: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+    if described != info.parameters or described > stored:
+        raise CheckpointError(
+            f"checkpoint {target} does not fit a {info.architecture} model for its config: "
+            f"the config describes {described:,} parameters, the metadata says "
+            f"{info.parameters:,} and the file holds {stored:,} values"
+        )
     with torch.random.fork_rng(devices=[]):
         model = build_model(info.config)
     try:

@@ -39,15 +39,15 @@ def line_accuracy(predictions: Sequence[str], targets: Sequence[str]) -> float:
 
 
 def confusion_pairs(predictions: Sequence[str], targets: Sequence[str]) -> Counter[tuple[str, str]]:
-    """Counts of ``(target char, predicted char)`` edits; "" marks an insertion/deletion."""
+    """Counts of ``(target char, predicted char)`` edits; "" marks an insertion/deletion.
+
+    The alignment is the error analysis' own (:func:`mltestscore.alignment.edit_pairs`), so
+    the two count the same confusions.
+    """
+    from mltestscore.alignment import edit_pairs
+
     _check_pairs(predictions, targets)
     counts: Counter[tuple[str, str]] = Counter()
     for p, t in zip(predictions, targets, strict=True):
-        for op in Levenshtein.editops(t, p):
-            if op.tag == "replace":
-                counts[(t[op.src_pos], p[op.dest_pos])] += 1
-            elif op.tag == "delete":
-                counts[(t[op.src_pos], "")] += 1
-            else:  # insert
-                counts[("", p[op.dest_pos])] += 1
+        counts.update(edit_pairs(t, p))
     return counts

@@ -5,11 +5,17 @@ are seeded from ``seed``; on CPU, deterministic algorithms are switched on for t
 two runs with the same seed and thread count give bitwise-identical weights. Each epoch
 logs train loss and validation CER; the weights of the best validation epoch are kept,
 and training stops early after ``config.patience`` epochs without improvement.
+
+Progress goes to the ``logging`` logger ``mltestscore.reference_model.train`` at INFO (so
+``pytest --log-cli-level=INFO`` streams it); the loss of every step is kept in
+:attr:`TrainResult.step_losses` (recorded on the device, read once at the end: no
+per-step synchronization).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import random
 import time
@@ -37,6 +43,7 @@ __all__ = [
 
 Log = Callable[[str], None]
 PROGRESS_EVERY_S = 15.0  # a progress line within an epoch at most this often
+logger = logging.getLogger("mltestscore.reference_model.train")
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class TrainResult:
     parameters: int
     lines_seen: int = 0  # training lines processed (summed over epochs)
     extra: dict[str, Any] = field(default_factory=dict)
+    step_losses: list[float] = field(default_factory=list)  # training loss of every step
 
     def metrics(self) -> dict[str, float]:
         """The numbers worth keeping with a checkpoint."""
@@ -148,16 +156,23 @@ def train(
     max_epochs: int | None = None,
     max_seconds: float | None = None,
     max_train_lines: int | None = None,
-    log: Log | None = print,
+    log: Log | None = None,
 ) -> TrainResult:
     """Train a model for ``config`` and return it with its history.
 
     ``data``: splits from :func:`data.make_splits` (default: made from ``config.data``);
     "train" and "val" are required, "test" is scored at the end when present.
     ``max_epochs`` / ``max_seconds`` override the config; ``max_train_lines`` trains on the
-    first lines only (fast pipeline runs). ``log=None`` silences progress.
+    first lines only (fast pipeline runs). Progress lines go to the logger
+    ``mltestscore.reference_model.train`` (INFO) and, when given, to ``log`` too (the CLI
+    passes ``print``).
     """
-    say: Log = log or (lambda _message: None)
+
+    def say(message: str) -> None:
+        logger.info(message)
+        if log is not None:
+            log(message)
+
     device = select_device(device)
     started = time.perf_counter()
     if data is not None:
@@ -201,6 +216,9 @@ def train(
         # on a GPU the whole training set fits in memory: no host-to-device copy per step
         train_images = train_set.images.to(device) if device.type == "cuda" else train_set.images
         t0 = time.perf_counter()
+        # one slot per step, filled on the device: reading a loss each step would sync a GPU
+        step_losses = torch.full((epochs * steps_per_epoch,), math.nan, device=device)
+        total_steps = 0
         lines_seen = 0
         history: list[EpochLog] = []
         best_cer, best_epoch, best_state = math.inf, 0, None
@@ -222,6 +240,8 @@ def train(
                 optimizer.step()
                 schedule.step()
                 loss_sum += loss.detach()
+                step_losses[total_steps] = loss.detach().float()
+                total_steps += 1
                 steps += 1
                 lines_seen += len(labels)
                 now = time.perf_counter()
@@ -291,4 +311,5 @@ def train(
         train_lines=len(train_set),
         parameters=count_parameters(model),
         lines_seen=lines_seen,
+        step_losses=step_losses[:total_steps].cpu().tolist(),
     )

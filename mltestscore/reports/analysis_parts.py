@@ -62,11 +62,46 @@ class SliceMetric:
     name: str
     value: float
     count: int | None = None  # examples in the slice
+    interval: tuple[float, float] | None = None  # bootstrap confidence interval of value
 
     def __post_init__(self) -> None:
         name = text(self.name, "slice name", 200)
         count = None if self.count is None else _count(self.count, f"slice {name!r} count", 0)
-        set_fields(self, name=name, value=finite(self.value, f"slice {name!r}"), count=count)
+        interval = None
+        if self.interval is not None:
+            bounds = as_list(self.interval, f"slice {name!r} interval")
+            if len(bounds) != 2:
+                raise ValueError(f"slice {name!r} interval: expected [low, high]")
+            low = finite(bounds[0], f"slice {name!r} interval low")
+            high = finite(bounds[1], f"slice {name!r} interval high")
+            if low > high:
+                raise ValueError(f"slice {name!r} interval: low {low} is above high {high}")
+            interval = (low, high)
+        set_fields(
+            self,
+            name=name,
+            value=finite(self.value, f"slice {name!r}"),
+            count=count,
+            interval=interval,
+        )
+
+
+def slice_verdict(
+    value: float,
+    interval: Sequence[float] | None,
+    overall: float | None,
+    higher_is_better: bool,
+) -> str:
+    """``"worse"`` / ``"better"`` than ``overall`` beyond the slice's interval, ``"within
+    noise"`` when the interval holds it, ``"unknown"`` without an overall value. Without an
+    interval the point value decides (and ``"same"`` when equal)."""
+    if overall is None:
+        return "unknown"
+    low, high = (value, value) if interval is None else (interval[0], interval[1])
+    if low <= overall <= high:
+        return "same" if interval is None else "within noise"
+    above = low > overall
+    return "better" if above == higher_is_better else "worse"
 
 
 @dataclass(frozen=True)
@@ -117,7 +152,13 @@ class SliceTable:
             "metric": self.metric,
             "higher_is_better": self.higher_is_better,
             "overall": self.overall,
-            "rows": [dataclasses.asdict(r) for r in rows[:MAX_SLICES]],
+            "rows": [
+                {
+                    **dataclasses.asdict(r),
+                    "interval": None if r.interval is None else list(r.interval),
+                }
+                for r in rows[:MAX_SLICES]
+            ],
             "omitted": max(0, len(rows) - MAX_SLICES),
         }
 
@@ -141,7 +182,8 @@ class Confusion:
 
 @dataclass(frozen=True)
 class LossCurve:
-    """Training loss per step and its diagnosis (``smoke.diagnose_loss_curve``).
+    """Training loss per step and its diagnosis (:func:`mltestscore.loss_curve.diagnose_curve`,
+    the smoke suite's rules without torch; fewer than 8 points are not diagnosed).
 
     Non-finite losses are kept as None (drawn as red marks); curves longer than
     ``MAX_CURVE_POINTS`` are thinned evenly, keeping the first and the last step.
@@ -187,18 +229,15 @@ class LossCurve:
     def from_losses(
         cls, losses: Sequence[float], *, steps: Sequence[float] | None = None, diagnose: bool = True
     ) -> LossCurve:
-        """A curve diagnosed by the smoke suite (no diagnosis when it is unavailable)."""
+        """A curve with its diagnosis (numpy only: reports never import torch)."""
+        from mltestscore.loss_curve import diagnose_curve
+
         diagnosis: object = None
         if diagnose:
             try:
-                from mltestscore.checks.smoke import diagnose_loss_curve
-            except ImportError:
-                pass
-            else:
-                try:
-                    diagnosis = diagnose_loss_curve([float(v) for v in losses])
-                except Exception as exc:  # a failing diagnosis must not lose the curve
-                    diagnosis = {"message": f"could not diagnose: {type(exc).__name__}: {exc}"}
+                diagnosis = diagnose_curve([float(v) for v in losses])
+            except Exception as exc:  # a failing diagnosis must not lose the curve
+                diagnosis = {"message": f"could not diagnose: {type(exc).__name__}: {exc}"}
         return cls(losses, steps, None if diagnosis is None else _diagnosis_dict(diagnosis))
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,9 +6,11 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mltestscore.reports.analysis_parts import slice_verdict
 from mltestscore.reports.html_evidence import esc, number, text_block
 from mltestscore.reports.png import png_size
-from mltestscore.reports.svg import Bar, Marker, bar_chart, line_chart
+from mltestscore.reports.svg import Bar, bar_chart, line_chart
+from mltestscore.text import clean
 
 _SPLIT_LABELS = {
     "train": "train",
@@ -20,6 +22,14 @@ _SPLIT_LABELS = {
 _MAX_CHART_SLICES = 20
 _MAX_CURVES = 3
 _MAX_CONFUSIONS = 12
+_VERDICT_COLOURS = {
+    "worse": "#c0392b",
+    "better": "#27ae60",
+    "within noise": "#95a5a6",
+    "same": "#95a5a6",
+    "unknown": "#4a78c2",
+}
+_FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12"'
 
 
 def _num(value: object) -> str:
@@ -47,8 +57,8 @@ def decomposition(ea: Mapping[str, Any]) -> str:
     term_rows = "".join(
         f'<tr class="{"largest" if t.get("term") == largest else ""}"><th scope="row">'
         f"{esc(t.get('label', t.get('term')))}{' (largest)' if t.get('term') == largest else ''}"
-        f'</th><td class="num">{_num(t.get("value"))}</td><td><code>{esc(t.get("formula", ""))}'
-        "</code></td></tr>"
+        f'</th><td class="num">{_num(t.get("value"))}</td><td class="num">{_interval(t)}</td>'
+        f"<td><code>{esc(t.get('formula', ''))}</code></td></tr>"
         for t in terms
     )
     chart = ""
@@ -58,7 +68,12 @@ def decomposition(ea: Mapping[str, Any]) -> str:
                 Bar(
                     str(t.get("label", t.get("term"))),
                     float(t.get("value", 0.0)),
-                    "#c0392b" if t.get("term") == largest else "#7f8c8d",
+                    "#c0392b"
+                    if t.get("term") == largest
+                    else "#bdc3c7"
+                    if t.get("within_noise")
+                    else "#7f8c8d",
+                    _interval_note(t),
                 )
                 for t in terms
             ],
@@ -75,9 +90,110 @@ def decomposition(ea: Mapping[str, Any]) -> str:
         f"<h3>Where the error comes from ({metric}, lower is better)</h3>"
         f'<div class="two"><table class="rows"><thead><tr><th>split</th><th>{metric}</th>'
         f"<th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f'<table class="rows"><thead><tr><th>term</th><th>value</th><th>formula</th></tr>'
+        f'<table class="rows"><thead><tr><th>term</th><th>value</th><th>{_confidence(terms)} '
+        "interval</th><th>formula</th></tr>"
         f"</thead><tbody>{term_rows}</tbody></table></div>{chart}{callout}"
     )
+
+
+def _interval(item: Mapping[str, Any]) -> str:
+    bounds = item.get("interval")
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        return '<span class="muted">not estimated</span>'
+    low, high = bounds
+    noise = " (within noise)" if item.get("within_noise") else ""
+    n = item.get("n")
+    sizes = ", ".join(f"{esc(k)} {_num(v)}" for k, v in n.items()) if isinstance(n, Mapping) else ""
+    return f"{_num(low)} to {_num(high)}{esc(noise)}" + (
+        f'<br><span class="muted">n = {sizes}</span>' if sizes else ""
+    )
+
+
+def _interval_note(item: Mapping[str, Any]) -> str:
+    bounds = item.get("interval")
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        return ""
+    return f"[{float(bounds[0]):.2g}, {float(bounds[1]):.2g}]"  # short: fits beside a bar
+
+
+def _confidence(terms: list[Any]) -> str:
+    found = next((t.get("confidence") for t in terms if isinstance(t, Mapping)), None)
+    return f"{100 * float(found):.0f} %" if isinstance(found, (int, float)) else "95 %"
+
+
+def _short(text: str, limit: int) -> str:
+    text = clean(text, keep="")  # before cutting: a cut must not split an escape sequence
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def slice_chart(
+    rows: list[Mapping[str, Any]], overall: float, higher_is_better: bool, metric: str
+) -> str:
+    """Each slice's difference from the overall value, with its interval as a whisker,
+    on a scale fitted to the differences; coloured by verdict, not by rank."""
+    width, label_w, value_w, row = 640, 200, 190, 24
+    x0, x1 = label_w + 8, width - value_w
+    top = 8
+    height = top + row * len(rows) + 26
+    spans = [0.0]
+    for r in rows:
+        spans.append(abs(float(r["value"]) - overall))
+        bounds = r.get("interval")
+        if isinstance(bounds, list) and len(bounds) == 2:
+            spans += [abs(float(bounds[0]) - overall), abs(float(bounds[1]) - overall)]
+    reach = max(spans) * 1.1 or 1.0
+
+    def x(delta: float) -> float:
+        return x0 + (delta + reach) / (2 * reach) * (x1 - x0)
+
+    zero = x(0.0)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {_FONT}>',
+        f"<title>{esc(metric)} per slice minus overall {esc(number(overall))}</title>",
+    ]
+    for i, r in enumerate(rows):
+        value = float(r["value"])
+        bounds = r.get("interval")
+        interval = bounds if isinstance(bounds, list) and len(bounds) == 2 else None
+        verdict = slice_verdict(value, interval, overall, higher_is_better)
+        colour = _VERDICT_COLOURS[verdict]
+        y = top + i * row
+        mid = y + row / 2
+        left, right = sorted((zero, x(value - overall)))
+        count = f" n={r['count']}" if r.get("count") is not None else ""
+        parts.append(
+            f"<g><title>{esc(r['name'])}: {esc(number(value))}"
+            f"{esc(' ' + _interval_note(r)) if interval else ''}{esc(count)}: {esc(verdict)}"
+            f'</title><text x="{label_w}" y="{mid + 4:.1f}" text-anchor="end" fill="#222">'
+            f"{esc(_short(str(r['name']), 28))}</text>"
+            f'<rect x="{left:.1f}" y="{y + 5}" width="{max(right - left, 1.0):.1f}" '
+            f'height="{row - 10}" rx="2" fill="{colour}" data-verdict="{esc(verdict)}"/>'
+        )
+        if interval is not None:
+            lo, hi = x(float(interval[0]) - overall), x(float(interval[1]) - overall)
+            parts.append(
+                f'<line x1="{lo:.1f}" y1="{mid:.1f}" x2="{hi:.1f}" y2="{mid:.1f}" '
+                'stroke="#222" stroke-width="1.5"/>'
+                f'<line x1="{lo:.1f}" y1="{mid - 5:.1f}" x2="{lo:.1f}" y2="{mid + 5:.1f}" '
+                'stroke="#222"/>'
+                f'<line x1="{hi:.1f}" y1="{mid - 5:.1f}" x2="{hi:.1f}" y2="{mid + 5:.1f}" '
+                'stroke="#222"/>'
+            )
+        parts.append(
+            f'<text x="{x1 + 6}" y="{mid + 4:.1f}" fill="#222">{esc(number(value))}'
+            f'<tspan fill="#666"> {esc(verdict)}{esc(count)}</tspan></text></g>'
+        )
+    parts.append(
+        f'<line x1="{zero:.1f}" y1="{top}" x2="{zero:.1f}" y2="{top + row * len(rows)}" '
+        f'stroke="#444" stroke-dasharray="3 3"/><text x="{zero:.1f}" y="{height - 6}" '
+        f'text-anchor="middle" fill="#555" font-size="10">overall {esc(number(overall))}</text>'
+        f'<text x="{x0}" y="{height - 6}" fill="#555" font-size="10">'
+        f"{esc(number(-reach))}</text>"
+        f'<text x="{x1}" y="{height - 6}" text-anchor="end" fill="#555" font-size="10">'
+        f"+{esc(number(reach))}</text></svg>"
+    )
+    return "".join(parts)
 
 
 def slices(ea: Mapping[str, Any]) -> str:
@@ -86,36 +202,45 @@ def slices(ea: Mapping[str, Any]) -> str:
         return ""
     rows = list(table["rows"])
     metric = str(table.get("metric", "metric"))
-    better = "higher" if table.get("higher_is_better", True) else "lower"
+    higher = bool(table.get("higher_is_better", True))
+    better = "higher" if higher else "lower"
     overall = table.get("overall")
     shown = rows[:_MAX_CHART_SLICES]
-    bars = [
-        Bar(
-            str(r["name"]),
-            float(r["value"]),
-            "#c0392b" if i < 3 else "#4a78c2",
-            f"(n={r['count']})" if r.get("count") is not None else "",
+    if isinstance(overall, (int, float)) and not isinstance(overall, bool):
+        chart = slice_chart(shown, float(overall), higher, metric)
+        scale = (
+            f'<p class="muted">Bars: each slice minus the overall {esc(metric)} '
+            f"({esc(number(float(overall)))}); whiskers: the slice's bootstrap interval. Red: "
+            "worse than overall beyond noise, green: better, grey: within noise.</p>"
         )
-        for i, r in enumerate(shown)
-    ]
-    markers = (
-        [Marker(float(overall), f"overall {number(float(overall))}")]
-        if isinstance(overall, (int, float))
-        else []
-    )
-    values = [float(r["value"]) for r in rows]
-    high = 1.0 if values and min(values) >= 0 and max(values) <= 1 else None
-    chart = bar_chart(
-        bars,
-        title=f"{metric} per slice, worst first",
-        markers=markers,
-        low=0.0,
-        high=high,
-        label_width=200,
-    )
+    else:  # no overall value to compare with: plain values, coloured by nothing but data
+        values = [float(r["value"]) for r in rows]
+        chart = bar_chart(
+            [
+                Bar(
+                    str(r["name"]),
+                    float(r["value"]),
+                    _VERDICT_COLOURS["unknown"],
+                    " ".join(
+                        part
+                        for part in (
+                            _interval_note(r),
+                            f"(n={r['count']})" if r.get("count") is not None else "",
+                        )
+                        if part
+                    ),
+                )
+                for r in shown
+            ],
+            title=f"{metric} per slice, worst first",
+            low=min(values),
+            high=max(values),
+            label_width=200,
+        )
+        scale = ""
     omitted = int(table.get("omitted", 0)) + max(0, len(rows) - len(shown))
     note = f'<p class="muted">{omitted} better slice(s) not drawn.</p>' if omitted else ""
-    return f"<h3>{esc(metric)} per slice, worst first ({better} is better)</h3>{chart}{note}"
+    return f"<h3>{esc(metric)} per slice, worst first ({better} is better)</h3>{chart}{scale}{note}"
 
 
 def confusions(ea: Mapping[str, Any]) -> str:
@@ -145,7 +270,7 @@ def confusions(ea: Mapping[str, Any]) -> str:
 
 
 _Curve = tuple[str, list[Any], "list[Any] | None", str, str]  # name, losses, steps, kind, text
-_GOOD, _SO_SO = {"converged", "pass"}, {"decreasing", "warn"}
+_GOOD, _SO_SO = {"converged", "pass"}, {"decreasing", "warn", "too_few_points"}
 
 
 def _is_curve(losses: object) -> bool:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
@@ -52,10 +50,8 @@ def test_models_reject_wrong_shapes_with_the_shapes():
 
 def test_cnn_ctc_overfits_one_batch(small_splits):
     images, labels = small_splits["train"].images[:8], small_splits["train"].labels[:8]
-    started = time.perf_counter()
     predictions = _overfit(CONFIGS["tiny"].replace(dropout=0.0), images, labels, steps=300, lr=3e-3)
     assert character_error_rate(predictions, labels) == 0.0, (predictions, labels)
-    assert time.perf_counter() - started < 60
 
 
 def test_transformer_overfits_one_batch(small_splits):

@@ -32,7 +32,8 @@ def test_versions_are_numbered_listed_and_loaded(two_versions, trained, small_sp
     with torch.no_grad():
         assert torch.equal(model(images), trained.model(images))
     assert store.load()[1].sha256 == store.load(version=2)[1].sha256  # latest when none serves
-    assert not [p for p in (store.root / "recognizer").iterdir() if p.name.startswith(".")]
+    hidden = [p.name for p in (store.root / "recognizer").iterdir() if p.name.startswith(".")]
+    assert hidden == [".lock"]  # no staging directory left behind
 
 
 def test_rollback_restores_the_previous_versions_predictions(two_versions, small_splits):

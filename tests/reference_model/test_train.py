@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import logging
+
+import pytest
 import torch
 
 from mltestscore.reference_model.train import select_device, train
@@ -85,3 +88,24 @@ def test_non_finite_loss_stops_training_with_a_message(small_config, small_split
     poisoned.images[3, 0, 5, 5] = float("nan")
     with pytest.raises(FloatingPointError, match="training loss became nan in epoch 1"):
         train(small_config, data={"train": poisoned, "val": small_splits["val"]}, log=None)
+
+
+def test_every_steps_loss_is_recorded_and_same_seed_runs_still_match(small_config, small_splits):
+    first = _tiny_run(small_config, small_splits, seed=3)
+    second = _tiny_run(small_config, small_splits, seed=3)
+    steps = -(-64 // small_config.batch_size)  # one epoch over 64 lines
+    assert len(first.step_losses) == steps
+    assert all(isinstance(v, float) and v > 0 for v in first.step_losses)
+    assert first.step_losses == second.step_losses
+    assert _same_weights(first.model, second.model)
+    assert sum(first.step_losses) / steps == pytest.approx(first.history[0].train_loss, rel=1e-5)
+
+
+def test_progress_goes_to_the_train_logger_at_info(small_config, small_splits, caplog):
+    with caplog.at_level(logging.INFO, logger="mltestscore.reference_model.train"):
+        _tiny_run(small_config, small_splits, seed=0)
+    messages = [
+        r.getMessage() for r in caplog.records if r.name == "mltestscore.reference_model.train"
+    ]
+    assert any(m.startswith("epoch 1: train loss") for m in messages)
+    assert all(r.levelno == logging.INFO for r in caplog.records)

@@ -7,21 +7,12 @@ example's), override this fixture and return an ``HtmlUnderTest`` for that file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from report_samples import make_report
+from report_samples import HtmlUnderTest, make_report
 
 from mltestscore.reports import write_report
-
-
-@dataclass(frozen=True)
-class HtmlUnderTest:
-    path: Path
-    report: dict[str, Any]  # the document the page was rendered from
-    name: str  # names the screenshot: reports/screenshots/<name>.png
 
 
 @pytest.fixture(scope="session")

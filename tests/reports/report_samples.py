@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mltestscore.error_analysis import (
@@ -275,3 +277,10 @@ def make_report(*, error_analysis: bool = True, previous: bool = False) -> dict[
         duration_s=12.5,
         created=CREATED - dt.timedelta(days=7) if previous else CREATED,
     )
+
+
+@dataclass(frozen=True)
+class HtmlUnderTest:
+    path: Path
+    report: dict[str, Any]  # the document the page was rendered from
+    name: str  # names the screenshot: reports/screenshots/<name>.png

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import chromium_cdp
 import pytest
-from conftest import HtmlUnderTest
-from report_samples import XSS
+from report_samples import XSS, HtmlUnderTest
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 
