@@ -76,7 +76,7 @@ def _rows(inputs: Any) -> int | None:
     from mltestscore.checks.infra_predict import count_rows
 
     try:
-        return count_rows(inputs)
+        return int(count_rows(inputs))
     except TypeError:
         return None
 

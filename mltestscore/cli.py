@@ -7,8 +7,17 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from mltestscore.rubric import RUBRIC, SECTION_TITLES, SECTIONS, UnknownTestId, get, manual_hint
+from mltestscore.rubric import (
+    RUBRIC,
+    SECTION_TITLES,
+    SECTIONS,
+    UnknownTestId,
+    could_not_judge,
+    get,
+    manual_hint,
+)
 from mltestscore.settings import argparse_type, parse_score, parse_section_min
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -25,14 +34,32 @@ _EXTENSIONS = (
 )
 
 
-def cmd_gate(args: argparse.Namespace) -> int:
-    from mltestscore.gate import decide
+def read_report(command: str, path: str) -> dict[str, Any] | None:
+    """Load and validate a report; None (after one line on stderr) if it cannot be used.
+
+    Every way a file can be unusable (missing, not UTF-8, not JSON, NaN, nested
+    too deeply, wrong schema) ends here with exit code 2, never a traceback: exit 1
+    means "below the threshold" to CI.
+    """
     from mltestscore.report import ReportError, load_report
 
     try:
-        report = load_report(Path(args.report))
+        return load_report(Path(path))
     except ReportError as exc:
-        print(f"mltestscore gate: {exc}", file=sys.stderr)
+        print(f"mltestscore {command}: {exc}", file=sys.stderr)
+    except Exception as exc:  # anything else a hostile file can provoke
+        print(
+            f"mltestscore {command}: {path}: cannot use report: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+    return None
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from mltestscore.gate import decide
+
+    report = read_report("gate", args.report)
+    if report is None:
         return EXIT_USAGE
     score = report["score"]
     sections = {s: float(v["score"]) for s, v in score["sections"].items()}
@@ -52,10 +79,13 @@ def cmd_gate(args: argparse.Namespace) -> int:
         fail_under=args.fail_under,
         section_min=dict(args.section_min or []),
         require_pass=required,
+        complete=bool(report.get("complete", True)),
+        incomplete_reason=str(report.get("incomplete_reason", "")),
     )
     print(
         f"ML Test Score {score['final']:g} ({score['band']['text']}); "
         + ", ".join(f"{s} {v:g}" for s, v in sections.items())
+        + ("" if report.get("complete", True) else "; INCOMPLETE RUN")
     )
     print(decision.summary)
     return EXIT_OK if decision.passed else EXIT_FAIL
@@ -90,7 +120,13 @@ def explain_text(test_id: str) -> str:
             )
         if spec.doc:
             lines.extend(["", *("  " + line for line in spec.doc.splitlines())])
-    lines += ["", f"Manual (0.5 points): {test.manual}", manual_hint(test_id)]
+    lines += [
+        "",
+        f"Could not judge (0 points, shown apart from a pass): {could_not_judge(test_id)}",
+        "",
+        f"Manual (0.5 points): {test.manual}",
+        manual_hint(test_id),
+    ]
     return "\n".join(lines)
 
 
@@ -116,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mltestscore", description="ML Test Score: rubric, reports and deploy gate."
     )
+    parser.add_argument("--version", action="version", version=f"mltestscore {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     gate = sub.add_parser("gate", help="exit 1 when a report's score is below the minimums")
@@ -168,6 +205,13 @@ def _unavailable(command: str, exc: ImportError) -> object:
         return EXIT_USAGE
 
     return run
+
+
+def version() -> str:
+    """The installed distribution's version (single source: pyproject.toml)."""
+    from mltestscore import __version__
+
+    return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

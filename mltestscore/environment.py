@@ -145,7 +145,8 @@ def accelerator_info() -> dict[str, str]:
 
     info["torch_cuda"] = str(torch.version.cuda or "none")  # the CUDA torch was built with
     if torch.cuda.is_available():
-        cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+        backend: Any = torch.backends.cudnn
+        cudnn = backend.version() if backend.is_available() else None
         info["cudnn"] = str(cudnn or "none")
         info["devices"] = ", ".join(
             torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())

@@ -17,6 +17,8 @@ from typing import Any
 from mltestscore.rubric import RUBRIC_BY_ID
 
 DEFAULT_EXPIRY_DAYS = 365
+MAX_EXPIRY_DAYS = 3660  # ten years: a review older than that documents another system
+MAX_DOCUMENT_LENGTH = 1000
 _KEYS = {"document", "reviewer", "reviewed", "expires_days", "notes"}
 
 
@@ -27,6 +29,9 @@ class ConfigProblem:
     file: str
     key: str
     message: str
+    # True when the key configures the gate or a check's threshold: a mistake there
+    # silently changes what passes, so the run fails instead of going on.
+    blocking: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}: {self.key}: {self.message}"
@@ -48,7 +53,10 @@ class ManualEvidence:
 
     @property
     def expires(self) -> dt.date:
-        return self.reviewed + dt.timedelta(days=self.expires_days)
+        try:
+            return self.reviewed + dt.timedelta(days=self.expires_days)
+        except OverflowError:  # reviewed near 9999-12-31: never expires within the calendar
+            return dt.date.max
 
     def is_current(self, today: dt.date) -> bool:
         return self.reviewed <= today < self.expires
@@ -81,7 +89,42 @@ class ManualEvidence:
 
 
 def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://"))
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and text.isprintable()
+
+
+def document_problem(document: str, root: Path) -> str | None:
+    """Why ``document`` is not a usable reference, or None.
+
+    A document is an http(s) URL or a file inside the repository (``root``): an
+    absolute path, a path that climbs out with ``..`` or a symlink leading outside
+    the repository documents nothing about this system.
+    """
+    if _is_url(document):
+        return None
+    expected = "expected a path in the repository or an http(s) URL"
+    if len(document) > MAX_DOCUMENT_LENGTH or not document.isprintable():
+        return f"document is not a usable path ({len(document)} characters); {expected}"
+    path = Path(document)
+    if path.is_absolute() or document.startswith("~"):
+        return f"document {document!r} is outside the repository; {expected}"
+    try:
+        base = root.resolve()
+        resolved = (base / path).resolve()
+        inside = resolved == base or base in resolved.parents
+        exists = resolved.exists()
+    except (OSError, RuntimeError, ValueError) as exc:
+        return f"document {document!r} cannot be checked ({type(exc).__name__}); {expected}"
+    if not inside:
+        return f"document {document!r} is outside the repository {root}; {expected}"
+    if not exists:
+        return f"document {document!r} not found under {root}; {expected}"
+    return None
 
 
 def parse_manual(
@@ -145,10 +188,16 @@ def _parse_entry(
     reviewer = text("reviewer")
     reviewed = _parse_date(raw.get("reviewed"), f"{key}.reviewed", file, problems)
     expires_days = raw.get("expires_days", DEFAULT_EXPIRY_DAYS)
-    if isinstance(expires_days, bool) or not isinstance(expires_days, int) or expires_days <= 0:
+    if (
+        isinstance(expires_days, bool)
+        or not isinstance(expires_days, int)
+        or not 0 < expires_days <= MAX_EXPIRY_DAYS
+    ):
         problems.append(
             ConfigProblem(
-                file, f"{key}.expires_days", f"expected a positive integer, got {expires_days!r}"
+                file,
+                f"{key}.expires_days",
+                f"expected a whole number of days from 1 to {MAX_EXPIRY_DAYS}, got {expires_days!r}",
             )
         )
         expires_days = None
@@ -156,16 +205,11 @@ def _parse_entry(
     if not isinstance(notes, str):
         problems.append(ConfigProblem(file, f"{key}.notes", f"expected a string, got {notes!r}"))
         notes = ""
-    if document is not None and not _is_url(document) and not (root / document).exists():
-        problems.append(
-            ConfigProblem(
-                file,
-                f"{key}.document",
-                f"document {document!r} not found under {root}; expected a path in the "
-                "repository or an http(s) URL",
-            )
-        )
-        document = None
+    if document is not None:
+        why = document_problem(document, root)
+        if why is not None:
+            problems.append(ConfigProblem(file, f"{key}.document", why))
+            document = None
     if document is None or reviewer is None or reviewed is None or expires_days is None:
         return None, problems
     return ManualEvidence(test_id, document, reviewer, reviewed, expires_days, notes), problems
@@ -181,7 +225,7 @@ def _parse_date(
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 40:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

@@ -18,7 +18,8 @@ Check signature convention (the plugin and :func:`mltestscore.run_check` rely on
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -92,6 +93,133 @@ def spec_for(test_id: str, func: Callable[..., Any], *, builtin: bool) -> CheckS
     return CheckSpec(
         test_id, func, name, tuple(inputs), tuple(optional), thresholds, wants_context, builtin
     )
+
+
+def _kinds_of(spec: CheckSpec, name: str) -> set[str] | None:
+    """The kinds of value threshold ``name`` accepts, from its default and annotation.
+
+    Kinds: ``number`` (int or float, finite, not bool), ``bool``, ``str``, ``list``,
+    ``mapping``, ``none``. ``None`` means "cannot tell": any value is passed through.
+    """
+    default = spec.thresholds[name]
+    kinds: set[str] = set()
+    annotation = inspect.signature(spec.func).parameters[name].annotation
+    if isinstance(annotation, str) and annotation:
+        for token in annotation.split("|"):
+            head = token.strip().split("[", 1)[0].split(".")[-1]
+            kind = _ANNOTATION_KINDS.get(head)
+            if kind is None:
+                return None  # a type this check alone understands: pass the value through
+            kinds.add(kind)
+    elif isinstance(annotation, type):
+        kinds.add(_ANNOTATION_KINDS.get(annotation.__name__, ""))
+        kinds.discard("")
+    return _default_kind(default, kinds)
+
+
+_ANNOTATION_KINDS = {
+    "float": "number",
+    "int": "number",
+    "bool": "bool",
+    "str": "str",
+    "None": "none",
+    "Sequence": "list",
+    "list": "list",
+    "tuple": "list",
+    "Mapping": "mapping",
+    "dict": "mapping",
+}
+
+
+def _default_kind(default: object, kinds: set[str]) -> set[str] | None:
+    if isinstance(default, bool):
+        kinds.add("bool")
+    elif isinstance(default, (int, float)):
+        kinds.add("number")
+    elif isinstance(default, str):
+        kinds.add("str")
+    elif isinstance(default, (list, tuple)):
+        kinds.add("list")
+    elif isinstance(default, Mapping):
+        kinds.add("mapping")
+    elif default is None:
+        kinds.add("none")
+    else:
+        return None
+    return kinds
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, Mapping):
+        return "mapping"
+    return type(value).__name__
+
+
+_KIND_TEXT = {
+    "number": "a finite number",
+    "bool": "true or false",
+    "str": "a string",
+    "list": "a list",
+    "mapping": "a table",
+    "none": "nothing",
+}
+
+
+def threshold_problems(spec: CheckSpec, overrides: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(threshold, message)`` for each override the check cannot take.
+
+    Unknown names, and values whose type does not match the threshold's default or
+    annotation (a string ``"20"`` for a number, NaN or infinity anywhere), are
+    reported here, before the check is called, never as a crash inside it.
+    """
+    problems: list[tuple[str, str]] = []
+    for name, value in overrides.items():
+        if name not in spec.thresholds:
+            known = ", ".join(sorted(spec.thresholds)) or "(none)"
+            hint = _did_you_mean(name, spec.thresholds)
+            problems.append(
+                (name, f"unknown threshold for {spec.test_id}{hint}; expected one of {known}")
+            )
+            continue
+        bad = _non_finite(value)
+        if bad:
+            problems.append((name, f"expected finite numbers, got {value!r}"))
+            continue
+        kinds = _kinds_of(spec, name)
+        if kinds is None or _kind(value) in kinds:
+            continue
+        expected = " or ".join(_KIND_TEXT[k] for k in sorted(kinds) if k != "none")
+        problems.append(
+            (name, f"expected {expected} (default {spec.thresholds[name]!r}), got {value!r}")
+        )
+    return problems
+
+
+def _non_finite(value: object) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any(_non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_non_finite(v) for v in value)
+    return False
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 BUILTIN_CHECKS: dict[str, CheckSpec] = {}

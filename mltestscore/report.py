@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import platform
+import secrets
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 from mltestscore.gate import GateDecision
 from mltestscore.manual import ConfigProblem
+from mltestscore.results import json_safe
 from mltestscore.rubric import RUBRIC_BY_ID, SECTION_TITLES, SECTIONS
 from mltestscore.scoring import Scorecard
 
@@ -40,8 +42,16 @@ def build_report(
     project: str = "",
     duration_s: float | None = None,
     created: dt.datetime | None = None,
+    complete: bool = True,
+    incomplete_reason: str = "",
 ) -> dict[str, Any]:
-    """The JSON-able report document for a scored run."""
+    """The JSON-able report document for a scored run.
+
+    ``complete`` is false for a run that was interrupted, failed to collect, or
+    stopped before every rubric check ran: its score counts only what was judged,
+    the renderers say so, and the gate fails it. The document is strict JSON
+    (non-finite numbers in evidence or error analysis become ``null``).
+    """
     from mltestscore import __version__
 
     tests = []
@@ -63,10 +73,12 @@ def build_report(
             }
         )
     created = created or dt.datetime.now(dt.timezone.utc)
-    return {
+    document = {
         "schema": SCHEMA_ID,
         "version": SCHEMA_VERSION,
         "created": created.isoformat(timespec="seconds"),
+        "complete": bool(complete),
+        "incomplete_reason": "" if complete else (incomplete_reason or "the run did not finish"),
         "project": project,
         "mltestscore_version": __version__,
         "environment": {
@@ -89,43 +101,58 @@ def build_report(
         "gate": gate.to_dict() if gate else None,
         "error_analysis": dict(error_analysis) if error_analysis else None,
     }
+    document["error_analysis"] = safe_error_analysis(error_analysis)
+    clean, _ = json_safe(document)
+    result: dict[str, Any] = clean
+    return result
+
+
+def safe_error_analysis(section: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The error-analysis section as strict JSON; non-finite values named in its notes."""
+    if not section:
+        return None
+    clean, replaced = json_safe(dict(section))
+    if replaced and isinstance(clean, dict):
+        listed = ", ".join(replaced[:20])
+        clean["notes"] = (
+            f"{clean.get('notes') or ''} Not finite, written as null: {listed}.".strip()
+        )
+    return dict(clean) if isinstance(clean, dict) else None
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a crash never leaves a half-written file."""
+    """Write ``text`` to ``path`` so that a crash never leaves a half-written file.
+
+    The temporary file is created with mode 0o666 and the kernel applies the
+    process umask, as for any new file: the umask is never read or changed (a
+    momentary ``os.umask(0)`` would race every other thread creating files).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:  # pragma: no cover - 100 collisions of 48 random bits
+        raise FileExistsError(f"{path}: could not create a temporary file beside it")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; reports are for sharing
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def dumps(report: Mapping[str, Any]) -> str:
-    return json.dumps(report, indent=2, sort_keys=False, default=_json_default) + "\n"
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    for attr in ("tolist", "item"):  # numpy arrays and scalars
-        if hasattr(value, attr):
-            return getattr(value, attr)()
-    return repr(value)
+    """Strict JSON text (no NaN/Infinity; anything not JSON-able converted first)."""
+    clean, _ = json_safe(report)
+    return json.dumps(clean, indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
 def write_json(report: Mapping[str, Any], path: Path) -> None:
@@ -140,6 +167,13 @@ def json_schema() -> dict[str, Any]:
 
 def validate(report: object, *, source: str = "report") -> dict[str, Any]:
     """Check a loaded report against the schema; raise :class:`ReportError` with where and why."""
+    try:
+        return _validate(report, source)
+    except RecursionError:
+        raise ReportError(f"{source}: invalid report: nested too deeply") from None
+
+
+def _validate(report: object, source: str) -> dict[str, Any]:
     if not isinstance(report, dict):
         raise ReportError(f"{source}: expected a JSON object, got {type(report).__name__}")
     if report.get("schema") != SCHEMA_ID:
@@ -166,16 +200,43 @@ def validate(report: object, *, source: str = "report") -> dict[str, Any]:
 def load_report(path: Path) -> dict[str, Any]:
     """Read and validate a report file; :class:`ReportError` names the file and the problem."""
     try:
+        if path.stat().st_size > MAX_REPORT_BYTES:
+            raise ReportError(f"{path}: report file is larger than {MAX_REPORT_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReportError(f"{path}: report file not found") from None
-    except OSError as exc:
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{path}: not a text file (not UTF-8 at byte {exc.start})") from None
+    except (OSError, ValueError) as exc:
         raise ReportError(f"{path}: cannot read report: {exc}") from None
+    return loads(text, source=str(path))
+
+
+def loads(text: str, *, source: str = "report") -> dict[str, Any]:
+    """Parse and validate report text: strict JSON only (NaN and Infinity are refused)."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise ReportError(
-            f"{path}: not valid JSON (truncated or corrupt?) at line {exc.lineno} "
+            f"{source}: not valid JSON (truncated or corrupt?) at line {exc.lineno} "
             f"column {exc.colno}: {exc.msg}"
         ) from None
-    return validate(data, source=str(path))
+    except ValueError as exc:  # _refuse_constant
+        raise ReportError(f"{source}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ReportError(f"{source}: not a report: JSON nested too deeply") from None
+    return validate(data, source=source)
+
+
+MAX_REPORT_BYTES = 256 * 1024 * 1024
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as infinity
+        raise ValueError(f"{text} is too large for a finite number")
+    return value
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number (a report holds finite numbers only)")

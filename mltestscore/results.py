@@ -7,9 +7,16 @@ separate pure functions (see :mod:`mltestscore.reports`).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
+
+# Evidence is data, not objects: what is not plain JSON is converted (arrays and
+# scalars by their own ``tolist``/``item``, sets sorted, the rest by a short repr).
+_MAX_DEPTH = 64
+_MAX_REPR = 500
+SANITIZED_NOTE = "non_finite_replaced"
 
 
 class Status(str, enum.Enum):
@@ -92,6 +99,81 @@ class CheckResult:
         )
 
 
+def json_safe(value: object) -> tuple[Any, list[str]]:
+    """``value`` as strict JSON data, and where non-finite numbers became ``null``.
+
+    Strict JSON has no NaN or Infinity, and evidence has to cross process boundaries
+    (pytest-xdist) as plain data: numpy arrays and scalars become lists and numbers,
+    sets and tuples become lists, mapping keys become strings, anything else a short
+    ``repr``. The second item lists the paths (``loss[3]``) of replaced non-finite values.
+    """
+    replaced: list[str] = []
+    return _safe(value, "", replaced, 0), replaced
+
+
+def _safe(value: object, path: str, replaced: list[str], depth: int) -> Any:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return float(value)
+        replaced.append(path or "(value)")
+        return None
+    if depth >= _MAX_DEPTH:
+        return _short_repr(value)
+    if isinstance(value, Mapping):
+        return {
+            str(k): _safe(v, f"{path}.{k}" if path else str(k), replaced, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_safe(v, f"{path}[{i}]", replaced, depth + 1) for i, v in enumerate(value)]
+    if isinstance(value, (Set, frozenset)):
+        items = sorted(value, key=repr)
+        return [_safe(v, f"{path}[{i}]", replaced, depth + 1) for i, v in enumerate(items)]
+    for attr in ("tolist", "item"):  # numpy/torch arrays and scalars
+        method = getattr(value, attr, None)
+        if callable(method):
+            try:
+                plain = method()
+            except Exception:
+                break
+            if plain is not value:
+                return _safe(plain, path, replaced, depth + 1)
+    if isinstance(value, (bytes, bytearray)):
+        return _short_repr(bytes(value))
+    if hasattr(value, "isoformat"):
+        try:
+            return str(value.isoformat())
+        except Exception:
+            pass
+    if hasattr(value, "__fspath__"):
+        return str(value)
+    return _short_repr(value)
+
+
+def _short_repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:
+        text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 1] + "\u2026"
+
+
+def safe_evidence(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """Evidence as strict JSON, with a note listing values that were not finite."""
+    clean, replaced = json_safe(dict(evidence))
+    if replaced:
+        clean[SANITIZED_NOTE] = replaced[:50]
+    return dict(clean)
+
+
 class NotAutomated(Exception):
     """Raised by a check whose inputs are present but cannot support it.
 
@@ -113,6 +195,14 @@ class AutomatedEvidence:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     next_step: str = ""
     duration_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        # Evidence is strict JSON from the start, so a run scores the same in one
+        # process and across pytest-xdist workers, and the report stays valid JSON.
+        object.__setattr__(self, "evidence", safe_evidence(self.evidence))
+        duration = self.duration_s
+        if not isinstance(duration, (int, float)) or not math.isfinite(duration):
+            object.__setattr__(self, "duration_s", 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -254,6 +254,35 @@ RUBRIC: tuple[RubricTest, ...] = (
 )
 
 RUBRIC_BY_ID: dict[str, RubricTest] = {t.id: t for t in RUBRIC}
+
+# A point is earned only by a verified pass. A check that ran but could not judge
+# (Status.INCONCLUSIVE: nothing to compare with, too few rows, a baseline recorded in
+# this very run) scores like a test with no automated evidence: 0 points, status
+# "unjudged" (or the manual 0.5 when reviewed manual evidence is recorded), shown
+# apart from a pass in every report, and the check's pytest item is skipped with
+# "could not judge: ...". The cases where a built-in check says so:
+COULD_NOT_JUDGE: dict[str, str] = {
+    "infra.4": "there is no serving model to compare the candidate with (ml_serving_model or "
+    "the model store's previous version), or the candidate is the serving model itself: "
+    "meeting the absolute floor alone does not show the candidate is no worse.",
+    "monitor.1": "the run records the environment baseline (--ml-score-update-baseline, or "
+    "the first run): nothing was compared.",
+    "monitor.6": "the run records the performance baseline, or there is nothing to time "
+    "beside the candidate (no recorded baseline and no ml_baseline_predict): a regression "
+    "cannot be judged from one measurement.",
+    "monitor.7": "the run records the prediction baseline: nothing was compared.",
+}
+DEFAULT_COULD_NOT_JUDGE = (
+    "the built-in check passes, fails or errs whenever its inputs are present; without them "
+    "it is not automated."
+)
+
+
+def could_not_judge(test_id: str) -> str:
+    """When the built-in check for ``test_id`` reports that it could not judge."""
+    return COULD_NOT_JUDGE.get(test_id, DEFAULT_COULD_NOT_JUDGE)
+
+
 TEST_IDS: tuple[str, ...] = tuple(t.id for t in RUBRIC)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from mltestscore import registry
 from mltestscore.context import CheckContext
-from mltestscore.registry import CheckSpec, spec_for
+from mltestscore.registry import CheckSpec, spec_for, threshold_problems
 from mltestscore.results import AutomatedEvidence, CheckResult, NotAutomated, Status
 
 
@@ -59,13 +59,17 @@ def run_check(
         name: inputs[name] for name in spec.inputs + spec.optional_inputs if name in inputs
     }
     overrides = dict(thresholds or {})
-    unknown = sorted(set(overrides) - set(spec.thresholds))
-    if unknown:
+    problems = threshold_problems(spec, overrides)
+    if problems:
         return AutomatedEvidence(
             source,
             Status.ERROR,
-            f"unknown threshold(s) {', '.join(unknown)} for {spec.test_id}; "
-            f"expected some of: {', '.join(sorted(spec.thresholds)) or '(none)'}",
+            "bad threshold(s): "
+            + "; ".join(
+                f'thresholds."{spec.test_id}".{name}: {message}' for name, message in problems
+            ),
+            {"config_problems": [name for name, _ in problems]},
+            f'Fix [tool.mltestscore.thresholds."{spec.test_id}"] and rerun.',
         )
     kwargs.update(overrides)
     if spec.wants_context:
@@ -80,7 +84,20 @@ def run_check(
             f"not automated: {exc}",
             duration_s=time.perf_counter() - start,
         )
-    except Exception as exc:  # a crashing check is an outcome, not a crashed run
+    except KeyboardInterrupt:
+        raise  # the person at the keyboard stops the run; the report says it is incomplete
+    except BaseException as exc:  # a crashing check is an outcome, not a crashed run
+        if _is_pytest_outcome(exc, "Exit"):
+            raise  # pytest.exit(): stop the run, as asked
+        if _is_pytest_outcome(exc, "Skipped"):
+            return AutomatedEvidence(
+                source,
+                Status.NOT_AUTOMATED,
+                f"not automated: the check skipped itself: {exc}",
+                duration_s=time.perf_counter() - start,
+            )
+        # SystemExit, GeneratorExit and other BaseExceptions included: a check that
+        # exits the interpreter has crashed, and a crashed check scores 0.
         return AutomatedEvidence(
             source,
             Status.ERROR,
@@ -96,6 +113,13 @@ def run_check(
         dict(result.evidence),
         result.next_step,
         time.perf_counter() - start,
+    )
+
+
+def _is_pytest_outcome(exc: BaseException, name: str) -> bool:
+    """Is ``exc`` pytest's ``Exit``/``Skipped`` outcome? (Told by name: no pytest import.)"""
+    return any(
+        cls.__name__ == name and cls.__module__.startswith("_pytest") for cls in type(exc).__mro__
     )
 
 

@@ -203,10 +203,11 @@ def _score_test(
         f'or record reviewed manual evidence in [tool.mltestscore.manual."{test_id}"] '
         f"for {manual_points:g}"
     )
+    blocker = f"not automated: define fixture(s) {', '.join(missing)}; " if missing else ""
     return make(
         TestStatus.NOT_DONE,
         0.0,
-        f"not done: {manual_reason}",
+        f"not done: {blocker}{manual_reason}",
         f"{automate_hint} for {auto_points:g} point(s), {manual_hint}.",
     )
 

@@ -1,8 +1,15 @@
-"""Rubric items: built-in and team checks run as pytest items, fed by ``ml_*`` fixtures."""
+"""Rubric items: built-in and team checks run as pytest items, fed by ``ml_*`` fixtures.
+
+A check item keeps its evidence in ``item.stash``; the session plugin copies it onto
+the test report as plain JSON text (:data:`PAYLOAD_ATTR`), which pytest-xdist carries
+to the controller like any report attribute. Nothing goes into ``user_properties``,
+so JUnit XML stays free of evidence.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,8 +21,10 @@ from mltestscore.rubric import RUBRIC_BY_ID
 if TYPE_CHECKING:
     from mltestscore.pytest_plugin.session import MLScoreSession
 
-PROPERTY = "mltestscore"
+PAYLOAD_ATTR = "mltestscore_payload"
 ERROR_ANALYSIS_FIXTURE = "ml_error_analysis"
+RUBRIC_PREFIX = "ml-score"
+payload_key: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 
 
 class CheckFailed(Exception):
@@ -34,6 +43,8 @@ def marker_ids(item: pytest.Item) -> tuple[str, ...]:
 
 
 def marker_problems(item: pytest.Item) -> list[str]:
+    from mltestscore.settings import did_you_mean
+
     problems = []
     for mark in item.iter_markers("ml_score"):
         if mark.kwargs:
@@ -44,9 +55,10 @@ def marker_problems(item: pytest.Item) -> list[str]:
             )
         for arg in mark.args:
             if not isinstance(arg, str) or arg not in RUBRIC_BY_ID:
+                hint = did_you_mean(arg, set(RUBRIC_BY_ID)) if isinstance(arg, str) else ""
                 problems.append(
-                    f"unknown ML Test Score id {arg!r} in @pytest.mark.ml_score: expected one of "
-                    "data.1-7, model.1-7, infra.1-7, monitor.1-7"
+                    f"unknown ML Test Score id {arg!r}{hint} in @pytest.mark.ml_score: expected "
+                    "one of data.1-7, model.1-7, infra.1-7, monitor.1-7"
                 )
     return problems
 
@@ -77,19 +89,42 @@ def override_fixture(test_id: str, name: str) -> str:
     return f"ml_{test_id.replace('.', '')}_{name}"
 
 
-def gather_inputs(request: pytest.FixtureRequest, spec: CheckSpec) -> dict[str, Any]:
-    """Inputs from fixtures: ``ml_<test><n>_<name>`` for this check first, then ``ml_<name>``."""
+def gather_inputs(
+    request: pytest.FixtureRequest, spec: CheckSpec, used: list[str] | None = None
+) -> dict[str, Any]:
+    """Inputs from fixtures: ``ml_<test><n>_<name>`` for this check first, then ``ml_<name>``.
+
+    Required inputs are looked up first: when one is missing the optional ones are
+    not built (a team's expensive optional fixture costs nothing for a check that
+    cannot run).
+    """
     inputs: dict[str, Any] = {}
-    for name in spec.inputs + spec.optional_inputs:
-        for fixture in (override_fixture(spec.test_id, name), f"ml_{name}"):
-            try:
-                found, value = _fixture_value(request, fixture)
-            except Exception as exc:
-                raise InputError(f"fixture {fixture} raised {type(exc).__name__}: {exc}") from exc
-            if found:
-                inputs[name] = value
-                break
+    for group in (spec.inputs, spec.optional_inputs):
+        for name in group:
+            for fixture in (override_fixture(spec.test_id, name), f"ml_{name}"):
+                try:
+                    found, value = _fixture_value(request, fixture)
+                except Exception as exc:
+                    raise InputError(
+                        f"fixture {fixture} raised {type(exc).__name__}: {exc}"
+                    ) from exc
+                if found:
+                    inputs[name] = value
+                    if used is not None:
+                        used.append(fixture)
+                    break
+        if group is spec.inputs and any(n not in inputs for n in spec.inputs):
+            break
     return inputs
+
+
+def payload(
+    kind: str, ids: Sequence[str], evidence: AutomatedEvidence | None = None, **extra: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": kind, "ids": list(ids), **extra}
+    if evidence is not None:
+        data["evidence"] = evidence.to_dict()
+    return data
 
 
 def check_callable(
@@ -100,8 +135,10 @@ def check_callable(
     def ml_score_check(request: pytest.FixtureRequest) -> None:
         from mltestscore.runner import run_check
 
+        problems = session.threshold_problems.get(spec.test_id, []) if spec.builtin else []
+        used: list[str] = []
         try:
-            inputs = gather_inputs(request, spec)
+            inputs = gather_inputs(request, spec, used)
         except InputError as exc:
             evidence = AutomatedEvidence(
                 spec.source,
@@ -113,19 +150,23 @@ def check_callable(
             evidence = run_check(
                 spec,
                 inputs,
-                thresholds=session.settings.thresholds.get(spec.test_id),
+                thresholds=session.thresholds_for(spec),
                 context=session.context,
             )
-        request.node.user_properties.append(
-            (PROPERTY, {"kind": "check", "ids": list(ids), "evidence": evidence.to_dict()})
+        request.node.stash[payload_key] = payload(
+            "check",
+            ids,
+            evidence,
+            config_problems=[p.to_dict() for p in problems],
+            fixtures=used,
         )
-        judge(evidence)
+        judge(evidence, report_only=session.settings.report_only)
 
     return ml_score_check
 
 
-def judge(evidence: AutomatedEvidence) -> None:
-    """Turn evidence into the item's pytest outcome."""
+def judge(evidence: AutomatedEvidence, *, report_only: bool = False) -> None:
+    """Turn evidence into the item's pytest outcome (xfail in report-only mode)."""
     if evidence.status is Status.NOT_AUTOMATED:
         pytest.skip(evidence.message)
     if evidence.status is Status.INCONCLUSIVE:
@@ -134,8 +175,12 @@ def judge(evidence: AutomatedEvidence) -> None:
         text = evidence.message + (
             f"\nnext step: {evidence.next_step}" if evidence.next_step else ""
         )
+        if report_only:
+            pytest.xfail(f"report only: {evidence.message}")
         raise CheckFailed(text)
     if evidence.status is Status.ERROR:
+        if report_only:
+            pytest.xfail(f"report only: check crashed: {evidence.message}")
         raise CheckFailed(
             f"check crashed: {evidence.message}\n{evidence.evidence.get('traceback', '')}".rstrip()
         )
@@ -144,13 +189,42 @@ def judge(evidence: AutomatedEvidence) -> None:
 class CheckItem(pytest.Function):
     """A built-in or team check run as a pytest item."""
 
+    ml_ids: tuple[str, ...] = ()
+    ml_source: str = ""
+    ml_title: str = ""
+    ml_origin: tuple[Any, int] | None = None  # a team check: its file and 0-based line
+
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailed):
-            return f"{self.name}: {excinfo.value}"
+            return f"{self.ml_title or self.name}: {excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"ml-score::{self.name}"
+        if self.ml_title.startswith(RUBRIC_PREFIX):
+            # The trailing space keeps the title from being a suffix of the node id:
+            # pytest's verbose line would otherwise turn "data.2" into "data::2". The
+            # header of a failure and the -v line then both read ml-score::data.2.
+            return self.path, None, self.ml_title + " "
+        if self.ml_origin is not None:  # the team's function, not the plugin's wrapper
+            return self.ml_origin[0], self.ml_origin[1], self.name
+        return super().reportinfo()
+
+
+def make_check_item(
+    parent: pytest.Collector,
+    name: str,
+    callobj: Callable[..., Any],
+    ids: Sequence[str],
+    source: str,
+    title: str = "",
+    origin: object = None,
+) -> CheckItem:
+    item: CheckItem = CheckItem.from_parent(parent, name=name, callobj=callobj)
+    item.ml_ids, item.ml_source, item.ml_title = tuple(ids), source, title
+    code = getattr(origin, "__code__", None)
+    if code is not None:
+        item.ml_origin = (Path(code.co_filename), code.co_firstlineno - 1)
+    return item
 
 
 def error_analysis_callable() -> Callable[[pytest.FixtureRequest], None]:
@@ -159,8 +233,13 @@ def error_analysis_callable() -> Callable[[pytest.FixtureRequest], None]:
         if not found:
             pytest.skip(f"no error analysis: define fixture {ERROR_ANALYSIS_FIXTURE}")
         from mltestscore.error_analysis import as_report_section
+        from mltestscore.report import safe_error_analysis
 
-        section = as_report_section(value)
-        request.node.user_properties.append((PROPERTY, {"kind": "analysis", "section": section}))
+        section = safe_error_analysis(as_report_section(value))
+        request.node.stash[payload_key] = {"kind": "analysis", "ids": [], "section": section}
 
     return ml_score_error_analysis
+
+
+def as_mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -11,16 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from mltestscore.settings import REPORT_SUFFIXES, argparse_type, parse_score, parse_section_min
+from mltestscore.settings import (
+    REPORT_FORMATS,
+    TERMINAL_MODES,
+    ReportTarget,
+    argparse_type,
+    parse_report_target,
+    parse_score,
+    parse_section_min,
+)
 
 
-def report_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix not in REPORT_SUFFIXES:
-        raise argparse.ArgumentTypeError(
-            f"expected a path ending in {', '.join(REPORT_SUFFIXES)}, got {text!r}"
-        )
-    return path
+def report_target(text: str) -> ReportTarget:
+    try:
+        return parse_report_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def existing_file(text: str) -> Path:
@@ -41,13 +47,22 @@ def add_options(parser: pytest.Parser) -> None:
         "or set ml_score = true in the ini settings)",
     )
     group.addoption(
+        "--no-ml-score",
+        action="store_true",
+        default=False,
+        dest="no_ml_score",
+        help="do not score, even when the ini settings say ml_score = true (default: off)",
+    )
+    group.addoption(
         "--ml-score-report",
         action="append",
         default=[],
         metavar="PATH",
-        type=report_path,
+        type=report_target,
         dest="ml_score_report",
-        help="write the report to PATH (.json, .html, .md or .svg badge), repeatable "
+        help="write the report to PATH (.json, .html, .md, .svg badge; a name ending in "
+        "badge.json is a shields.io endpoint) or FORMAT:PATH with FORMAT one of "
+        f"{', '.join(REPORT_FORMATS)}; repeatable "
         "(default: reports/ml-score.json, or [tool.mltestscore] report)",
     )
     group.addoption(
@@ -90,6 +105,32 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         dest="ml_score_compare",
         help="a previous JSON report to diff against in the HTML report (default: none)",
+    )
+    group.addoption(
+        "--ml-score-strict",
+        action="store_const",
+        const=True,
+        default=None,
+        dest="ml_score_strict",
+        help="every configuration problem fails the run with exit code 4, not only those "
+        "in gate and threshold keys (default: off, or [tool.mltestscore] strict)",
+    )
+    group.addoption(
+        "--ml-score-report-only",
+        action="store_const",
+        const=True,
+        default=None,
+        dest="ml_score_report_only",
+        help="failing rubric checks are reported and scored but do not fail the run; "
+        "only the gate sets the exit code (default: off, or [tool.mltestscore] report_only)",
+    )
+    group.addoption(
+        "--ml-score-terminal",
+        choices=TERMINAL_MODES,
+        default=None,
+        dest="ml_score_terminal",
+        metavar="MODE",
+        help="terminal summary: grid (the 4x7 table), short (one line) or none (default: grid)",
     )
     parser.addini(
         "ml_score",

@@ -28,6 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _enabled(config: pytest.Config) -> bool:
+    if config.getoption("no_ml_score", False):
+        return False
     return bool(config.getoption("ml_score", False) or config.getini("ml_score"))
 
 
@@ -37,6 +39,8 @@ def pytest_load_initial_conftests(
 ) -> None:
     """Start coverage of declared feature modules before conftests import them (data.7)."""
     namespace = early_config.known_args_namespace
+    if getattr(namespace, "no_ml_score", False):
+        return
     if not getattr(namespace, "ml_score", False):
         try:
             if not early_config.getini("ml_score"):
@@ -81,7 +85,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = load_settings(config.rootpath, _pyproject(config))
     invocation = config.invocation_params.dir
     cli_reports = tuple(
-        p if p.is_absolute() else invocation / p for p in config.getoption("ml_score_report")
+        (kind, p if p.is_absolute() else invocation / p)
+        for kind, p in config.getoption("ml_score_report")
     )
     section_min = dict(settings.section_min)
     section_min.update(dict(config.getoption("ml_score_section_min")))
@@ -93,7 +98,19 @@ def pytest_configure(config: pytest.Config) -> None:
         reports=cli_reports or None,
         update_baseline=config.getoption("ml_score_update_baseline") or None,
         compare_to=(invocation / compare) if compare is not None else None,
+        strict=config.getoption("ml_score_strict"),
+        report_only=config.getoption("ml_score_report_only"),
+        terminal=config.getoption("ml_score_terminal"),
     )
+    blocking = settings.blocking_problems
+    if blocking:
+        # A mistake in a gate or threshold key (or any key under strict) changes what
+        # passes: stop before running anything, exit code 4 like a bad option.
+        why = "strict = true" if settings.strict else "they configure the gate or thresholds"
+        raise pytest.UsageError(
+            *(f"ML Test Score configuration: {p}" for p in blocking),
+            f"(fix the {len(blocking)} problem(s) above; {why})",
+        )
     coverage = config.stash.get(coverage_key, None)
     plugin = MLScoreSession(config, settings, coverage)
     config.stash[session_key] = plugin

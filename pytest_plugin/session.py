@@ -1,11 +1,16 @@
 """The plugin object registered when ``--ml-score`` is on: collect, aggregate, score, report.
 
-Evidence travels on ``report.user_properties`` so that the same aggregation
-works in one process and on the pytest-xdist controller.
+Evidence travels as JSON text on a report attribute (:data:`items.PAYLOAD_ATTR`), set in
+``pytest_runtest_makereport``: pytest-xdist serializes report attributes, so the same
+aggregation works in one process and on the controller, and the numbers are the same
+either way (evidence is strict JSON before it leaves the check). ``user_properties``
+are left to the team, so JUnit XML carries only the suite-level score properties.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -14,35 +19,23 @@ from typing import Any
 import pytest
 
 from mltestscore.context import CheckContext
+from mltestscore.manual import ConfigProblem
 from mltestscore.pytest_plugin.items import (
-    PROPERTY,
+    PAYLOAD_ATTR,
+    RUBRIC_PREFIX,
     CheckItem,
     RubricCollector,
     check_callable,
     error_analysis_callable,
+    make_check_item,
     marker_ids,
     marker_problems,
+    payload,
+    payload_key,
 )
 from mltestscore.registry import CheckSpec, checked_ids, spec_for
-from mltestscore.results import AutomatedEvidence, Status
+from mltestscore.results import AutomatedEvidence, Status, json_safe
 from mltestscore.settings import Settings
-
-
-def _common_parent(items: list[pytest.Item], session: pytest.Session) -> pytest.Collector:
-    """The deepest directory node above every collected item (conftest fixtures stay visible)."""
-    chains = [
-        [n for n in item.listchain() if isinstance(n, (pytest.Directory, pytest.Session))]
-        for item in items
-    ]
-    if not chains:
-        return session
-    common: pytest.Collector = session
-    for nodes in zip(*chains, strict=False):  # the shortest chain bounds the walk
-        if all(n is nodes[0] for n in nodes):
-            common = nodes[0]
-        else:
-            break
-    return common
 
 
 class MLScoreSession:
@@ -57,6 +50,7 @@ class MLScoreSession:
             feature_coverage=coverage,
         )
         self.evidence: dict[str, tuple[list[str], AutomatedEvidence]] = {}
+        self.fixtures: dict[str, list[str]] = {}
         self.tests: dict[str, tuple[list[str], str, str]] = {}
         self.error_analysis: dict[str, Any] | None = None
         self.report: dict[str, Any] | None = None
@@ -64,6 +58,13 @@ class MLScoreSession:
         self.write_errors: list[str] = []
         self.gate: Any = None
         self.started = time.time()
+        self.team_specs: list[CheckSpec] = []
+        self.threshold_problems: dict[str, list[ConfigProblem]] = {}
+        self.run_problems: dict[str, ConfigProblem] = {}
+        self.collect_errors = 0
+        self.interrupted = False
+        self.builtin_seen: set[str] = set()
+        self.not_scored = ""
 
     # -- collection ---------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -74,17 +75,17 @@ class MLScoreSession:
         if ids and callable(obj) and isinstance(collector, (pytest.Module, pytest.Class)):
             yield
             specs = [spec_for(i, obj, builtin=False) for i in ids]
+            self.team_specs.extend(specs)
             return [
-                CheckItem.from_parent(
-                    collector, name=name, callobj=check_callable(self, specs[0], ids)
-                )
-            ] + [
-                CheckItem.from_parent(
+                make_check_item(
                     collector,
-                    name=f"{name}[{s.test_id}]",
-                    callobj=check_callable(self, s, [s.test_id]),
+                    name if i == 0 else f"{name}[{s.test_id}]",
+                    check_callable(self, s, ids if i == 0 else [s.test_id]),
+                    ids if i == 0 else [s.test_id],
+                    s.source,
+                    origin=inspect.unwrap(obj),
                 )
-                for s in specs[1:]
+                for i, s in enumerate(specs)
             ]
         result = yield
         items = result if isinstance(result, list) else [result] if result is not None else []
@@ -102,23 +103,70 @@ class MLScoreSession:
         from mltestscore.runner import builtin_specs
 
         parent = _common_parent(items, session)
-        # Under the root directory the items are simply ml-score::data.1 ...
-        nodeid = "ml-score" if parent.nodeid in ("", ".") else f"{parent.nodeid}::ml-score"
-        rubric = RubricCollector.from_parent(parent, name="ml-score", nodeid=nodeid)
+        # One name everywhere: the node id, the -v line, failure headers and skip lines
+        # all read ml-score::data.1, whichever directory holds the team's conftest.
+        rubric = RubricCollector.from_parent(parent, name=RUBRIC_PREFIX, nodeid=RUBRIC_PREFIX)
         new: list[pytest.Item] = []
         by_id = builtin_specs()
-        specs: list[CheckSpec] = [by_id[k] for k in sorted(by_id, key=_order)]
-        for spec in specs:
+        self.threshold_problems = self._check_thresholds(by_id)
+        for test_id in sorted(by_id, key=_order):
+            spec = by_id[test_id]
             new.append(
-                CheckItem.from_parent(
-                    rubric, name=spec.test_id, callobj=check_callable(self, spec, [spec.test_id])
+                make_check_item(
+                    rubric,
+                    spec.test_id,
+                    check_callable(self, spec, [spec.test_id]),
+                    [spec.test_id],
+                    spec.source,
+                    f"{RUBRIC_PREFIX}::{spec.test_id}",
                 )
             )
         new.extend(self._contract_items(rubric))
         new.append(
-            CheckItem.from_parent(rubric, name="error-analysis", callobj=error_analysis_callable())
+            make_check_item(
+                rubric,
+                "error-analysis",
+                error_analysis_callable(),
+                [],
+                "error-analysis",
+                f"{RUBRIC_PREFIX}::error-analysis",
+            )
         )
         items.extend(new)
+
+    def _check_thresholds(self, builtin: dict[str, CheckSpec]) -> dict[str, list[ConfigProblem]]:
+        """Threshold overrides no check of their id accepts, or of the wrong type."""
+        from mltestscore.registry import threshold_problems
+
+        found: dict[str, list[ConfigProblem]] = {}
+        for test_id, overrides in self.settings.thresholds.items():
+            specs = [builtin[test_id], *(s for s in self.team_specs if s.test_id == test_id)]
+            for name, value in overrides.items():
+                takers = [s for s in specs if name in s.thresholds]
+                checked = takers or specs[:1]
+                messages = [m for s in checked for _, m in threshold_problems(s, {name: value})]
+                if messages and (not takers or len(messages) == len(takers)):
+                    found.setdefault(test_id, []).append(
+                        ConfigProblem(
+                            self.settings.file,
+                            f'tool.mltestscore.thresholds."{test_id}".{name}',
+                            messages[0],
+                            blocking=True,
+                        )
+                    )
+        return found
+
+    def thresholds_for(self, spec: CheckSpec) -> dict[str, Any]:
+        """The overrides of ``spec``'s id that ``spec`` accepts (others are for other checks)."""
+        overrides = self.settings.thresholds.get(spec.test_id, {})
+        team = {k for s in self.team_specs if s.test_id == spec.test_id for k in s.thresholds}
+        # A name no team check takes goes to the built-in check, which reports it
+        # (unknown, or of the wrong type) instead of running with it.
+        return {
+            k: v
+            for k, v in overrides.items()
+            if k in spec.thresholds or (spec.builtin and k not in team)
+        }
 
     def _contract_items(self, rubric: RubricCollector) -> list[pytest.Item]:
         """One item per contract found in ``[tool.mltestscore] contract_modules``."""
@@ -136,44 +184,101 @@ class MLScoreSession:
         for name, obj, contract in found:
             spec = spec_for(CONTRACT_IDS[0], contract_check(name, obj, contract), builtin=False)
             items.append(
-                CheckItem.from_parent(
+                make_check_item(
                     rubric,
-                    name=f"contract[{name}]",
-                    callobj=check_callable(self, spec, list(CONTRACT_IDS)),
+                    f"contract[{name}]",
+                    check_callable(self, spec, list(CONTRACT_IDS)),
+                    list(CONTRACT_IDS),
+                    spec.source,
+                    f"{RUBRIC_PREFIX}::contract[{name}]",
                 )
             )
         return items
 
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+    # -- evidence onto reports (runs where the item runs) ----------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
         if isinstance(item, CheckItem):
-            return
-        ids = marker_ids(item)
-        if ids:
-            item.user_properties.append((PROPERTY, {"kind": "test", "ids": list(ids)}))
+            data = item.stash.get(payload_key, None) if report.when == "call" else None
+            if data is None:
+                data = payload("check", item.ml_ids, source=item.ml_source)
+            if report.skipped and isinstance(report.longrepr, tuple):
+                # -rs names the rubric item (or the team's check function), not the
+                # line of this plugin that called pytest.skip.
+                reason = report.longrepr[2]
+                if item.ml_title:  # pytest's terminal and junitxml accept a None line
+                    report.longrepr = (item.ml_title, None, reason)  # type: ignore[assignment]
+                else:
+                    path, line, _ = item.reportinfo()
+                    shown = self.config.rootpath / path if not Path(path).is_absolute() else path
+                    report.longrepr = (str(shown), (line or 0) + 1, reason)
+        else:
+            ids = marker_ids(item)
+            data = payload("test", ids) if ids else None
+        if data is not None:
+            # Plain JSON text: execnet carries it to the xdist controller whatever the
+            # check put in its evidence (arrays, sets, NaN are converted first).
+            clean, _ = json_safe(data)
+            setattr(report, PAYLOAD_ATTR, json.dumps(clean, allow_nan=False))
+        return report
 
     # -- aggregation (runs on the xdist controller too) ----------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors += 1
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Collection errors arrive here too (as pytest's Interrupted): only Ctrl-C counts.
+        self.interrupted = type(excinfo.value) is KeyboardInterrupt
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        payloads = [v for k, v in report.user_properties if k == PROPERTY and isinstance(v, dict)]
-        if not payloads:
+        text = getattr(report, PAYLOAD_ATTR, None)
+        if not isinstance(text, str):
             return
-        payload: dict[str, Any] = payloads[-1]
-        kind = payload.get("kind")
-        if kind == "check" and report.when == "call":
-            evidence = AutomatedEvidence.from_dict(payload["evidence"])
-            self.evidence[report.nodeid] = (list(payload["ids"]), evidence)
-        elif kind == "check" and report.when == "setup" and report.failed:
+        try:
+            data: dict[str, Any] = json.loads(text)
+        except ValueError:
+            return
+        kind = data.get("kind")
+        ids = [str(i) for i in data.get("ids", [])]
+        if kind == "check":
+            self._record_check(report, ids, data)
+        elif kind == "analysis" and report.when == "call":
+            self.error_analysis = data.get("section")
+        elif kind == "test":
+            self._record_test(report, ids)
+
+    def _record_check(
+        self, report: pytest.TestReport, ids: list[str], data: dict[str, Any]
+    ) -> None:
+        for problem in data.get("config_problems") or []:
+            self.run_problems[problem["key"]] = ConfigProblem(
+                problem["file"], problem["key"], problem["message"], blocking=True
+            )
+        if "evidence" in data:
+            evidence = AutomatedEvidence.from_dict(data["evidence"])
+            self.evidence[report.nodeid] = (ids, evidence)
+            for test_id in ids:
+                if evidence.status in (Status.FAIL, Status.ERROR):
+                    self.fixtures.setdefault(test_id, []).extend(data.get("fixtures") or [])
+            if evidence.source.startswith("builtin:"):
+                self.builtin_seen.update(ids)
+        elif report.failed and report.nodeid not in self.evidence:
+            # The item failed outside its check (setup, or a BaseException pytest
+            # caught): a crashed check scores 0, never drops out of the evidence.
             self.evidence[report.nodeid] = (
-                list(payload.get("ids", [])),
+                ids,
                 AutomatedEvidence(
-                    f"check:{report.nodeid}",
+                    str(data.get("source") or f"check:{report.nodeid}"),
                     Status.ERROR,
-                    f"setup failed: {report.longreprtext[-500:]}",
+                    f"{report.when} failed: {_crash_message(report)}",
                 ),
             )
-        elif kind == "analysis" and report.when == "call":
-            self.error_analysis = payload["section"]
-        elif kind == "test":
-            self._record_test(report, list(payload["ids"]))
+            if str(data.get("source", "")).startswith("builtin:"):
+                self.builtin_seen.update(ids)
 
     def _record_test(self, report: pytest.TestReport, ids: list[str]) -> None:
         previous = self.tests.get(report.nodeid)
@@ -210,28 +315,35 @@ class MLScoreSession:
         return by_id
 
     # -- finish -------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)  # before junitxml writes its file
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):
             return  # xdist worker: the controller scores
         from mltestscore.pytest_plugin.finish import finish
 
-        finish(self, session)
+        finish(self, session, exitstatus)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.report is None:
-            return
-        from mltestscore.reports.terminal import render
+        from mltestscore.pytest_plugin.summary import summarize
 
-        tr = terminalreporter
-        tr.write_sep("=", "ML Test Score")
-        for line in render(self.report, verbose=self.config.option.verbose > 0):
-            tr.write_line(line)
-        for path in self.written:
-            tr.write_line(f"ML Test Score report written: {path}")
-        for error in self.write_errors:
-            tr.write_line(error, red=True)
-        if self.gate is not None and not self.gate.passed:
-            tr.write_line(self.gate.summary, red=True, bold=True)
+        summarize(self, terminalreporter)
+
+
+def _common_parent(items: list[pytest.Item], session: pytest.Session) -> pytest.Collector:
+    """The deepest directory node above every collected item (conftest fixtures stay visible)."""
+    chains = [
+        [n for n in item.listchain() if isinstance(n, (pytest.Directory, pytest.Session))]
+        for item in items
+    ]
+    if not chains:
+        return session
+    common: pytest.Collector = session
+    for nodes in zip(*chains, strict=False):  # the shortest chain bounds the walk
+        if all(n is nodes[0] for n in nodes):
+            common = nodes[0]
+        else:
+            break
+    return common
 
 
 def contract_check(name: str, obj: object, contract: Any) -> Any:

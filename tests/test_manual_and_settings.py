@@ -79,14 +79,14 @@ def test_good_table(tmp_path: Path) -> None:
         (
             '[tool.mltestscore.manual."data.1"]\ndocument = "https://x"\nreviewer = "A"\nreviewed = 2026-01-01\nexpires_days = "soon"',
             'manual."data.1".expires_days',
-            "expected a positive integer",
+            "expected a whole number of days",
         ),
         ("[tool.mltestscore]\nscale = 2018", "scale", 'expected "2017" or "2016"'),
         ('[tool.mltestscore]\nfail_under = "high"', "fail_under", "expected a number"),
         ("[tool.mltestscore]\nsection_min = {ops = 1}", "section_min.ops", "unknown section"),
         ('[tool.mltestscore]\nfeature_modules = "pkg"', "feature_modules", "list of strings"),
         ("[tool.mltestscore]\nfail_undr = 2", "fail_undr", "unknown key"),
-        ('[tool.mltestscore]\nreport = "r.pdf"', "report", "expected paths ending in"),
+        ('[tool.mltestscore]\nreport = "r.pdf"', "report", "expected a path ending in"),
         ('[tool.mltestscore.thresholds."x.1"]\na = 1', 'thresholds."x.1"', "unknown rubric id"),
     ],
 )

@@ -89,3 +89,13 @@ def test_section_that_fails_to_load_becomes_error_evidence(monkeypatch: pytest.M
     assert (
         "built-in data checks could not be loaded: ImportError: numpy too old" in evidence.message
     )
+
+
+def test_could_not_judge_is_documented_for_every_test() -> None:
+    from mltestscore.cli import explain_text
+    from mltestscore.rubric import COULD_NOT_JUDGE, RUBRIC_BY_ID, could_not_judge
+
+    assert set(COULD_NOT_JUDGE) <= set(RUBRIC_BY_ID)
+    for test_id in RUBRIC_BY_ID:
+        assert could_not_judge(test_id)
+    assert "records the environment baseline" in explain_text("monitor.1")

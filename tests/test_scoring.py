@@ -159,3 +159,63 @@ def test_failed_check_scores_zero_whatever_manual_says(kinds: dict[str, str]) ->
     for t in card.tests:
         if any(a.status in (Status.FAIL, Status.ERROR) for a in automated.get(t.test_id, [])):
             assert t.points == 0
+
+
+# -- could not judge (Status.INCONCLUSIVE) ------------------------------------------
+
+
+def test_inconclusive_only_scores_zero_as_unjudged() -> None:
+    card = score(
+        {
+            "monitor.1": [
+                AutomatedEvidence(
+                    "builtin:monitor.1", Status.INCONCLUSIVE, "baseline just recorded"
+                )
+            ]
+        },
+        today=TODAY,
+    )
+    test = card.test("monitor.1")
+    assert test.status == TestStatus.UNJUDGED == "unjudged"
+    assert test.points == 0
+    assert "could not judge" in test.reason and "baseline just recorded" in test.reason
+
+
+def test_inconclusive_with_manual_evidence_keeps_the_manual_half_point() -> None:
+    card = score(
+        {"monitor.7": [auto(Status.INCONCLUSIVE, "builtin:monitor.7")]},
+        {"monitor.7": manual("monitor.7")},
+        today=TODAY,
+    )
+    test = card.test("monitor.7")
+    assert test.status == TestStatus.MANUAL and test.points == 0.5
+    assert "could not judge" in test.reason
+
+
+def test_inconclusive_beside_a_pass_is_not_a_failure() -> None:
+    card = score(
+        {"infra.1": [auto(Status.INCONCLUSIVE), auto(Status.PASS, "test:t.py::t")]}, today=TODAY
+    )
+    assert card.test("infra.1").status == TestStatus.AUTOMATED
+    assert card.test("infra.1").points == 1
+
+
+def test_inconclusive_beside_a_failure_scores_zero() -> None:
+    card = score(
+        {"infra.1": [auto(Status.INCONCLUSIVE), auto(Status.FAIL)]},
+        {"infra.1": manual("infra.1")},
+        today=TODAY,
+    )
+    assert card.test("infra.1").status == TestStatus.FAILED
+    assert card.test("infra.1").points == 0
+
+
+@given(evidence_st, st.sampled_from(TEST_IDS))
+def test_inconclusive_never_earns_an_automated_point(kinds: dict[str, str], test_id: str) -> None:
+    kinds = dict(kinds)
+    kinds[test_id] = "none"
+    automated, manuals = build(kinds)
+    automated[test_id] = [auto(Status.INCONCLUSIVE)]
+    card = score(automated, manuals, today=TODAY)
+    assert card.test(test_id).points == 0
+    assert card.test(test_id).status == TestStatus.UNJUDGED

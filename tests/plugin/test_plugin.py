@@ -224,7 +224,7 @@ def test_ini_setting_turns_it_on(sample: pytest.Pytester) -> None:
 def test_malformed_table_is_reported_and_run_goes_on(pytester: pytest.Pytester) -> None:
     pytester.makepyprojecttoml("""
         [tool.mltestscore]
-        scale = 2018
+        baseline = 3
         [tool.mltestscore.manual."data.1"]
         document = "missing.md"
         reviewer = "A"
@@ -235,7 +235,7 @@ def test_malformed_table_is_reported_and_run_goes_on(pytester: pytest.Pytester) 
     result.stdout.fnmatch_lines(
         [
             "*configuration problem(s):",
-            '*pyproject.toml: tool.mltestscore.scale: expected "2017" or "2016", got 2018',
+            "*pyproject.toml: tool.mltestscore.baseline: expected a path string, got 3",
             '*tool.mltestscore.manual."data.1".reviewed: expected a date like 2026-01-31*',
         ]
     )
