@@ -141,6 +141,11 @@ def model_staleness(
     shared as ``context.shared["model.4"]["age_budget_days"]`` and recorded in the
     baseline on ``--ml-score-update-baseline``.
     """
+    if staleness_table is None and (model_store is None or eval_data is None):
+        raise NotAutomated(  # before importing the curve code: an absent input costs nothing
+            "model.4 needs ml_staleness_table, or ml_model_store + ml_eval_data "
+            "(+ ml_metric or ml_evaluate, + ml_model_name)"
+        )
     from mltestscore.checks import model_staleness as ms
     from mltestscore.metrics import Metric
 

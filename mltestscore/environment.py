@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import platform
 import re
@@ -135,18 +134,19 @@ def _nvidia_driver() -> str | None:
 def accelerator_info() -> dict[str, str]:
     """torch's CUDA/cuDNN build, the NVIDIA driver and device names ({} without torch).
 
-    torch is imported only when installed (a project without it pays nothing); CUDA
-    is queried only when torch says it is available, so a CPU run creates no context.
+    Read only from a torch the run has already imported (a project that uses torch
+    has, by the time its checks run): the fingerprint never pays torch's import
+    time itself. CUDA is queried only when torch says it is available, so a CPU run
+    creates no context. Keys missing on either side are not compared.
     """
     info: dict[str, str] = {}
-    if importlib.util.find_spec("torch") is None:
+    torch: Any = sys.modules.get("torch")
+    if torch is None or not hasattr(torch, "cuda"):
         return info
-    import torch
 
     info["torch_cuda"] = str(torch.version.cuda or "none")  # the CUDA torch was built with
     if torch.cuda.is_available():
-        backend: Any = torch.backends.cudnn
-        cudnn = backend.version() if backend.is_available() else None
+        cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
         info["cudnn"] = str(cudnn or "none")
         info["devices"] = ", ".join(
             torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())

@@ -106,9 +106,12 @@ def test_changed_lockfile_notifies_and_fails_under_fail_on_minor(recorded: Check
 
 
 def test_accelerator_change_is_listed(recorded: CheckContext) -> None:
+    pytest.importorskip("torch")  # read from the torch the run imported
+    update = _context(recorded.root, update=True)
+    run_builtin("monitor.1", {}, context=update)
     document = json.loads(recorded.baseline_path.read_text())
     current = document["monitor.1"]["data"]["accelerator"]
-    assert "torch_cuda" in current and "devices" in current  # torch is installed here
+    assert "torch_cuda" in current and "devices" in current
     document["monitor.1"]["data"]["accelerator"] = {
         **current,
         "torch_cuda": "11.8",

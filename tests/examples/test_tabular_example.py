@@ -128,7 +128,7 @@ def test_a_planted_problem_fails_its_check(
     test = by_id(report)[check]
     assert (test["status"], test["points"]) == ("failed", 0.0), (plant, test["reason"])
     assert code == 1, output[-3000:]
-    assert f"FAILED tests::ml-score::{check}" in output
+    assert f"FAILED ml-score::{check}" in output
 
 
 def test_an_unknown_plant_is_refused(project: Path, tmp_path: Path) -> None:

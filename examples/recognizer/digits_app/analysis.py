@@ -12,53 +12,57 @@ Four error measurements (character error rate) separate the sources of error:
   (early stopping chose the epoch on ``test_val``).
 
 Slices are line lengths and, per digit, the share of that digit's occurrences
-misread or missed.
+misread or missed. Every error and slice carries its per-line edits and characters,
+so the report gives each a bootstrap interval and advises only outside the noise;
+the loss curve has one point per training step.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
-import numpy as np
-from rapidfuzz.distance import Levenshtein
-
 from digits_app.evaluation import slices
+from mltestscore.alignment import edit_counts, edit_pairs
 from mltestscore.error_analysis import (
     ErrorAnalysis,
     LossCurve,
     SliceTable,
     confusion_pairs,
+    slice_metric,
+    slice_table,
     worst_examples,
 )
 from mltestscore.reference_model.data import DigitLines, LineDataset
-from mltestscore.reference_model.metrics import character_error_rate
-from mltestscore.reference_model.metrics import confusion_pairs as edit_pairs
 from mltestscore.reference_model.train import TrainResult, predict_lines
 
 SAMPLE = 500  # lines per split measured
 
 
-def _cer(result: TrainResult, lines: LineDataset) -> tuple[float, list[str]]:
+def _edits(
+    result: TrainResult, lines: LineDataset
+) -> tuple[tuple[list[int], list[int]], list[str]]:
+    """Per line: (edits, characters) of the model's reading of ``lines``, and the readings."""
     predictions = predict_lines(result.model, lines.images)
-    return character_error_rate(predictions, lines.labels), predictions
+    return edit_counts(list(lines.labels), predictions), predictions
 
 
-def slice_table(labels: list[str], predictions: list[str], overall: float) -> SliceTable:
-    values: dict[str, tuple[float, int]] = {}
-    for name, mask in slices(labels).items():
-        rows = np.flatnonzero(mask)
-        if rows.size:
-            picked = [predictions[i] for i in rows], [labels[i] for i in rows]
-            values[f"lines: {name}"] = (character_error_rate(*picked), int(rows.size))
-    misses = edit_pairs(predictions, labels)
-    occurrences = Counter("".join(labels))
-    for digit in "0123456789":
-        missed = sum(n for (truth, _), n in misses.items() if truth == digit)
-        values[f"digit {digit}"] = (missed / occurrences[digit], occurrences[digit])
-    return SliceTable.from_mapping(
-        values, metric="character error rate", higher_is_better=False, overall=overall
+def digit_slices(labels: list[str], predictions: list[str], overall: float) -> SliceTable:
+    """Line-length slices, then per digit the share of its occurrences misread or missed."""
+    edits, chars = edit_counts(labels, predictions)
+    table = slice_table(
+        {f"lines: {name}": mask for name, mask in slices(labels).items()},
+        edits,
+        chars,
+        metric="character error rate",
     )
+    rows = list(table.rows)
+    missed = [edit_pairs(t, p) for t, p in zip(labels, predictions, strict=True)]
+    for digit in "0123456789":
+        misses = [sum(1 for truth, _ in line if truth == digit) for line in missed]
+        occurrences = [label.count(digit) for label in labels]
+        if sum(occurrences):
+            rows.append(slice_metric(f"digit {digit}", misses, occurrences))
+    return SliceTable("character error rate", rows, higher_is_better=False, overall=overall)
 
 
 def error_analysis(result: TrainResult, data: dict[str, LineDataset]) -> ErrorAnalysis:
@@ -66,30 +70,30 @@ def error_analysis(result: TrainResult, data: dict[str, LineDataset]) -> ErrorAn
     fresh = DigitLines(result.config.data).generate(
         "train", SAMPLE, seed=result.config.data.seed + 1
     )
-    errors: dict[str, float] = {
-        "train": _cer(result, data["train"].head(SAMPLE))[0],
-        "train_val": _cer(result, fresh)[0],
-        "test_val": _cer(result, data["val"].head(SAMPLE))[0],
+    samples = {
+        "train": _edits(result, data["train"].head(SAMPLE))[0],
+        "train_val": _edits(result, fresh)[0],
+        "test_val": _edits(result, data["val"].head(SAMPLE))[0],
     }
     test = data["test"]
-    errors["test"], predictions = _cer(result, test)
+    samples["test"], predictions = _edits(result, test)
+    errors = {split: sum(e) / max(sum(c), 1) for split, (e, c) in samples.items()}
     labels = list(test.labels)
-    per_line = [
-        Levenshtein.distance(p, t) / max(len(t), 1)
-        for p, t in zip(predictions, labels, strict=True)
-    ]
+    edits, chars = samples["test"]
+    per_line = [e / max(c, 1) for e, c in zip(edits, chars, strict=True)]
     notes: Any = (
         f"{result.parameters:,} parameters, {len(result.history)} epochs on "
         f"{result.train_lines:,} lines ({result.stopped}); best epoch {result.best_epoch}. "
-        "The loss curve has one point per epoch (mean training loss)."
+        f"The loss curve has one point per training step ({len(result.step_losses)} steps)."
     )
     return ErrorAnalysis(
         errors=errors,
+        samples=samples,
         irreducible=0.0,
         metric="character error rate",
-        slices=slice_table(labels, predictions, errors["test"]),
+        slices=digit_slices(labels, predictions, errors["test"]),
         confusions=confusion_pairs(labels, predictions, characters=True),
-        loss_curve=LossCurve.from_losses([entry.train_loss for entry in result.history]),
+        loss_curve=LossCurve.from_losses(list(result.step_losses)),
         worst_examples=worst_examples(
             [f"test-{i}" for i in range(len(labels))],
             labels,
