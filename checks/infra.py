@@ -79,6 +79,7 @@ def model_specs_unit_tested(
     loss_fn: Callable[..., Any],
     optimizer: Any = None,
     data: Any = None,
+    smoke_options: Mapping[str, Any] | None = None,
     *,
     seed: int = 0,
 ) -> CheckResult:
@@ -86,7 +87,9 @@ def model_specs_unit_tested(
 
     Inputs: ``model`` (a ``torch.nn.Module``), ``batch`` (one ``(inputs, targets)``
     training batch), ``loss_fn``; optional ``optimizer`` and ``data``, as
-    :func:`mltestscore.checks.smoke.run` takes them. When the model (or its class)
+    :func:`mltestscore.checks.smoke.run` takes them, and ``smoke_options``: more of its
+    keywords (``train_step``, ``take_samples``, ``causal_dim``, ``batch_dim``,
+    ``expected``, ``checks``, ``options``, ``max_seconds``). When the model (or its class)
     carries a ``@mltestscore.model_contract``, its promises — finite outputs,
     ``output_range``, deterministic eval, input spec — are checked on the batch's
     inputs as extra findings. Threshold: ``seed`` for the suite. Fails when any
@@ -94,7 +97,9 @@ def model_specs_unit_tested(
     every finding (name, status, message, metrics such as the overfit loss curve,
     downsampled) and the contract.
     """
-    result: CheckResult = check_unit_tested(model, batch, loss_fn, optimizer, data, seed=seed)
+    result: CheckResult = check_unit_tested(
+        model, batch, loss_fn, optimizer, data, seed=seed, smoke_options=smoke_options
+    )
     return result
 
 
@@ -206,14 +211,17 @@ def model_is_debuggable(
 ) -> CheckResult:
     """One example can be traced step by step through the model.
 
-    Inputs: ``model`` (a ``torch.nn.Module`` or a scikit-learn ``Pipeline``) and one
-    input: ``example`` (``ml_example``, as the model takes it: a tensor with its
-    batch dimension, a tuple of positional inputs or a dict), else the first row of
-    ``canary_inputs`` or of ``batch``'s inputs. Forward hooks on every submodule
-    record, in the order outputs are produced, shape, dtype, mean/std/min/max and
-    NaN/Inf counts (pipeline: each step's output). Fails when the forward pass
-    raises (the module running when it raised is named) or when no intermediate
-    output is recorded (no submodules); a NaN/Inf output is a WARN naming the first
+    Inputs: ``model`` (a ``torch.nn.Module`` or a fitted scikit-learn estimator or
+    ``Pipeline``) and one input: ``example`` (``ml_example``, as the model takes it: a
+    tensor with its batch dimension, a tuple of positional inputs or a dict), else the
+    first row of ``canary_inputs`` or of ``batch``'s inputs. Forward hooks on every
+    submodule record, in the order outputs are produced, shape, dtype, mean/std/min/max
+    and NaN/Inf counts. scikit-learn: each step's output (a ColumnTransformer's per
+    transformer), a tree's decision path (forest: the first tree and the votes), a linear
+    model's per-feature contributions, then predict_proba and predict. Fails when it
+    raises (the module or step running when it raised is named) or when no intermediate
+    output is recorded (no submodules; an estimator offering only ``predict``); an
+    unfitted estimator is not automated; a NaN/Inf output is a WARN naming the first
     module. Threshold: ``max_rows`` trace rows kept in the evidence.
     """
     result: CheckResult = check_debuggable(
@@ -244,7 +252,10 @@ def canaried_before_serving(
     and ``{python}`` placeholders). By default a torch model is exported to ONNX
     (``export_format``: ``auto``/``onnx``/``onnx-dynamo``/``torchscript``) and served
     by onnxruntime (or ``torch.jit.load``) in a fresh ``sys.executable`` process that
-    never imports the training code, one request per canary input. Fails when the
+    never imports the training code, one request per canary input; a scikit-learn
+    estimator or pipeline is converted by skl2onnx (extra ``sklearn-onnx``; canary
+    inputs may be a DataFrame, one graph input per column) and its ``predict_proba``
+    (else ``predict``) reproduced by onnxruntime the same way. Fails when the
     export fails (e.g. an unsupported operator), when the serving runtime cannot
     load or run the artifact, when outputs differ beyond ``atol + rtol·|expected|``,
     or when latency p95 exceeds ``max_latency_ms``; ``timeout_s`` bounds the process.

@@ -16,7 +16,7 @@ import numpy as np
 
 from mltestscore.checks.infra_arrays import compare_outputs, is_torch_module, rounded
 from mltestscore.checks.infra_predict import torch_forward
-from mltestscore.results import CheckResult, NotAutomated
+from mltestscore.results import CheckResult, NotAutomated, Status
 
 MAX_LIST = 20
 
@@ -150,17 +150,47 @@ def _input_finding(contract: Any, inputs: Any) -> list[dict[str, Any]]:
     ]
 
 
+#: The ``smoke.run`` keywords a team may pass through ``ml_smoke_options``.
+SMOKE_OPTIONS = frozenset(
+    {
+        "train_step",
+        "take_samples",
+        "causal_dim",
+        "batch_dim",
+        "expected",
+        "checks",
+        "options",
+        "max_seconds",
+    }
+)
+
+
 def check_unit_tested(
-    model: Any, batch: Any, loss_fn: Any, optimizer: Any, data: Any, *, seed: int
+    model: Any,
+    batch: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    data: Any,
+    *,
+    seed: int,
+    smoke_options: Mapping[str, Any] | None = None,
 ) -> CheckResult:
     """Run the smoke suite (and the contract's promises) and judge the findings."""
     if not is_torch_module(model):
         raise NotAutomated(
             f"the smoke suite needs a torch.nn.Module; ml_model is a {type(model).__name__}"
         )
+    run_kwargs = dict(smoke_options or {})
+    unknown = sorted(set(run_kwargs) - SMOKE_OPTIONS)
+    if unknown:
+        raise ValueError(
+            f"ml_smoke_options: unknown key(s) {unknown}; expected some of {sorted(SMOKE_OPTIONS)}"
+        )
     from mltestscore.checks import smoke
 
-    report = smoke.run(model, batch, loss_fn, optimizer=optimizer, data=data, seed=seed)
+    report = smoke.run(
+        model, batch, loss_fn, optimizer=optimizer, data=data, seed=seed, **run_kwargs
+    )
     findings = smoke_findings(report)
     try:
         contract, extra = contract_findings(model, batch)
@@ -185,10 +215,15 @@ def check_unit_tested(
         "contract": contract,
     }
     failed = [f for f in findings if f["status"] == "fail"]
-    soft = [f for f in findings if f["status"] in ("warn", "error")]
+    errored = [f for f in findings if f["status"] == "error"]
+    untimed = [  # a fit the wall-clock cap cut short: not judged, so not a pass either
+        f for f in findings if f["status"] == "skip" and f["metrics"].get("not_enough_time")
+    ]
+    warned = [f for f in findings if f["status"] == "warn"]
+    judged = len(findings) - len(failed) - len(errored) - len(untimed) - len(warned)
     counts = (
-        f"{len(findings)} findings: {len(findings) - len(failed) - len(soft)} passed or "
-        f"skipped, {len(soft)} warnings/errors, {len(failed)} failed"
+        f"{len(findings)} findings: {judged} passed or skipped, {len(warned)} warnings, "
+        f"{len(untimed)} not judged, {len(errored)} crashed, {len(failed)} failed"
     )
     if failed:
         names = ", ".join(f["name"] for f in failed)
@@ -197,11 +232,28 @@ def check_unit_tested(
             evidence,
             f"{failed[0]['name']}: {failed[0]['message']}",
         )
-    if soft:
-        names = ", ".join(f"{f['name']} ({f['status']})" for f in soft)
+    if errored:  # a smoke check that crashed judged nothing: an outcome, never a pass
+        names = ", ".join(f["name"] for f in errored)
+        return CheckResult(
+            Status.ERROR,
+            f"model unit tests crashed ({counts}): {names}",
+            evidence,
+            f"{errored[0]['name']}: {errored[0]['message']}",
+        )
+    if untimed:
+        names = ", ".join(f["name"] for f in untimed)
+        return CheckResult.inconclusive(
+            f"could not judge: {names} hit the wall-clock cap before its step budget "
+            f"({counts})",
+            evidence,
+            "Raise or drop the smoke suite's max_seconds (ml_smoke_options), or give a smaller "
+            "batch: a fit cut short by the clock is not a verdict.",
+        )
+    if warned:
+        names = ", ".join(f["name"] for f in warned)
         return CheckResult.warned(
             f"model unit tests passed with signals to review ({counts}): {names}",
             evidence,
-            f"{soft[0]['name']}: {soft[0]['message']}",
+            f"{warned[0]['name']}: {warned[0]['message']}",
         )
     return CheckResult.passed(f"model unit tests passed ({counts})", evidence)

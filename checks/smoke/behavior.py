@@ -13,6 +13,7 @@ from .results import Finding, FindingStatus, finding, fmt, fmt_names
 from .state import isolated
 from .tensors import (
     BatchLayout,
+    TakeSamples,
     call_model,
     derangement,
     iter_tensors,
@@ -39,26 +40,58 @@ def batch_independence(
     batch_dim: int = 0,
     seed: int | None = 0,
     tolerance: float = 1e-6,
+    take_samples: TakeSamples | None = None,
 ) -> Finding:
     """The output of sample i does not depend on the input of sample j ≠ i.
 
-    Float inputs: the gradient of a random projection of sample i's output with respect to
-    every other sample's input must vanish (relative to its own, ``tolerance``). Other
-    inputs (token ids, …): replacing every other sample must leave sample i's output
-    unchanged. Checked for the first, middle and last sample, in **eval mode**, because
-    BatchNorm legitimately mixes samples in train mode.
+    Float inputs with a batch dimension: the gradient of a random projection of sample i's
+    output with respect to every other sample's input must vanish (relative to its own,
+    ``tolerance``). Other inputs (token ids, …): replacing every other sample must leave
+    sample i's output unchanged. Checked for the first, middle and last sample, in **eval
+    mode**, because BatchNorm legitimately mixes samples in train mode. Inputs whose
+    samples are not a leading dimension (offsets, a PackedSequence) need
+    ``take_samples(inputs, index) -> inputs``; without it the check is skipped. A model
+    whose eval output is random (see ``eval_mode``) is judged by gradients only.
     """
     with isolated(model, seed) as work:
         work.eval()
-        inputs, _, layout = prepare_batch(work, batch, batch_dim)
+        inputs, _, layout = prepare_batch(work, batch, batch_dim, take_samples)
         if layout.size < 2:
             return finding("batch_independence", SKIP, "needs a batch of at least 2 samples")
         indices = sorted({0, layout.size // 2, layout.size - 1})
         m: dict[str, Any] = {"batch_size": layout.size, "samples": indices}
-        grads = _gradient_leaks(work, inputs, layout, indices)
-        m.update(grads)
-        with torch.no_grad():
-            m["perturbation_leak"] = _perturbation_leak(work, inputs, layout, indices)
+        if layout.ragged is not None:
+            m["ragged"] = layout.ragged
+        if layout.ragged is None:
+            m.update(_gradient_leaks(work, inputs, layout, indices))
+        else:
+            m["gradient_leak"] = None
+        if not layout.can_take_inputs:
+            if m.get("gradient_leak") is None:
+                return finding(
+                    "batch_independence",
+                    SKIP,
+                    f"cannot select samples: {layout.ragged} — pass take_samples=fn(inputs, "
+                    "index) -> inputs of those samples to smoke.run to check it",
+                    m,
+                )
+        elif m.get("gradient_leak") is None or any(
+            not t.is_floating_point() for _, t in iter_tensors(inputs)
+        ):
+            with torch.no_grad():
+                base, again = call_model(work, inputs), call_model(work, inputs)
+                m["eval_random"] = max_abs_diff(base, again) > 0
+                if not m["eval_random"]:
+                    m["perturbation_leak"] = _perturbation_leak(work, inputs, layout, indices)
+        if m.get("eval_random") and m.get("gradient_leak") is None:
+            return finding(
+                "batch_independence",
+                SKIP,
+                "the output is random in eval mode (two passes differ: noise drawn in forward, "
+                "e.g. a hidden state from torch.randn — see `eval_mode`), so replacing other "
+                "samples cannot tell whether they influence each other",
+                m,
+            )
     return _judge_independence(m, tolerance)
 
 
@@ -112,8 +145,6 @@ def _perturbation_leak(
     model: nn.Module, inputs: Any, layout: BatchLayout, indices: list[int]
 ) -> float | None:
     """Largest relative change of sample i's output when every other sample is replaced."""
-    if all(t.is_floating_point() for _, t in iter_tensors(inputs)):
-        return None
     base = call_model(model, inputs)
     scale = max(max_abs(base), 1e-12)
     perm = derangement(layout.size)
@@ -121,7 +152,7 @@ def _perturbation_leak(
     for i in indices:
         index = perm.clone()
         index[i] = i  # sample i stays, every other position gets another sample
-        moved = call_model(model, layout.take(inputs, index))
+        moved = call_model(model, layout.take_inputs(inputs, index))
         worst = max(worst, max_abs_diff(layout.sample(base, i), layout.sample(moved, i)) / scale)
     return worst
 
@@ -164,41 +195,91 @@ def input_dependence(
     batch_dim: int = 0,
     seed: int | None = 0,
     tolerance: float = 1e-6,
+    take_samples: TakeSamples | None = None,
 ) -> Finding:
     """The output (and loss) changes when inputs are zeroed, replaced by noise or shuffled.
 
     Eval mode. Fails when shuffling the samples leaves every output in place by more than
     ``tolerance`` (relative): the model ignores its input when zeroed or random inputs give
     the same output too, otherwise the output depends on the batch as a whole. With several
-    input tensors, one that has no influence gets a warning.
+    input tensors, one that has no influence gets a warning. A perturbation the model
+    refuses (zero lengths for a packed sequence, unsorted offsets) is left out for that
+    tensor; shuffling inputs whose samples are not a leading dimension needs
+    ``take_samples``.
     """
     with isolated(model, seed) as work, torch.no_grad():
         work.eval()
-        inputs, targets, layout = prepare_batch(work, batch, batch_dim)
+        inputs, targets, layout = prepare_batch(work, batch, batch_dim, take_samples)
         base = call_model(work, inputs)
         scale = max(max_abs(base), 1e-12)
-        zeroed = map_tensors(torch.zeros_like, inputs)
-        out_zero = call_model(work, zeroed)
-        out_noise = call_model(work, map_tensors(_noise, inputs))
+        out_zero, zeroed_paths = _perturbed(work, inputs, torch.zeros_like)
+        out_noise, noised_paths = _perturbed(work, inputs, _noise)
         m: dict[str, Any] = {
-            "zeroed_diff": max_abs_diff(base, out_zero) / scale,
-            "noise_diff": max_abs_diff(base, out_noise) / scale,
+            "zeroed_diff": None if out_zero is None else max_abs_diff(base, out_zero) / scale,
+            "noise_diff": None if out_noise is None else max_abs_diff(base, out_noise) / scale,
+            "zeroed_inputs": zeroed_paths,
+            "noised_inputs": noised_paths,
             "loss": loss_value(loss_fn(base, targets)),
-            "loss_zeroed": loss_value(loss_fn(out_zero, targets)),
+            "loss_zeroed": None if out_zero is None else loss_value(loss_fn(out_zero, targets)),
         }
-        if layout.size >= 2:
+        if layout.size >= 2 and layout.can_take_inputs:
             perm = derangement(layout.size)
-            shuffled = layout.take(inputs, perm)
-            m["inputs_vary"] = max_abs_diff(inputs, shuffled) > 0
+            shuffled = layout.take_inputs(inputs, perm)
+            m["inputs_vary"] = _inputs_differ(inputs, shuffled)
             out_shuf = call_model(work, shuffled)
             m["shuffled_diff"] = max_abs_diff(base, out_shuf) / scale
             m["loss_shuffled"] = loss_value(loss_fn(out_shuf, targets))
+        elif layout.ragged is not None:
+            m["ragged"] = layout.ragged
         paths = [p for p, _ in iter_tensors(inputs)]
         if len(paths) > 1:
             m["inert_inputs"] = [
                 p for p in paths if _zero_one(work, inputs, p, base) / scale <= tolerance
             ]
     return _judge_dependence(m, tolerance)
+
+
+def _inputs_differ(a: Any, b: Any) -> bool:
+    try:
+        return max_abs_diff(a, b) > 0
+    except (RuntimeError, ValueError):  # a take_samples hook may change the structure
+        return True
+
+
+def _perturbed(model: nn.Module, inputs: Any, change: Any) -> tuple[Any | None, list[str]]:
+    """The output with every input tensor changed; when the model refuses that, with only
+    the tensors it accepts changed (one at a time first). ``(None, [])`` when none."""
+    paths = [p for p, _ in iter_tensors(inputs)]
+    try:
+        return call_model(model, _replace(inputs, set(paths), change)), paths
+    except Exception:
+        pass
+    accepted = []
+    for path in paths:
+        try:
+            call_model(model, _replace(inputs, {path}, change))
+        except Exception:
+            continue
+        accepted.append(path)
+    if not accepted:
+        return None, []
+    try:
+        return call_model(model, _replace(inputs, set(accepted), change)), accepted
+    except Exception:
+        return None, []
+
+
+def _replace(tree: Any, paths: set[str], change: Any, prefix: str = "inputs") -> Any:
+    if isinstance(tree, torch.Tensor):
+        return change(tree) if prefix in paths else tree
+    if isinstance(tree, dict):
+        return {k: _replace(v, paths, change, f"{prefix}[{k!r}]") for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)) and not hasattr(tree, "_fields"):
+        return type(tree)(_replace(v, paths, change, f"{prefix}[{i}]") for i, v in enumerate(tree))
+    if hasattr(tree, "_fields") and hasattr(tree, "data"):  # PackedSequence: its data
+        data = tree.data
+        return tree._replace(data=change(data)) if f"{prefix}.data" in paths else tree
+    return tree
 
 
 def _noise(t: torch.Tensor) -> torch.Tensor:
@@ -214,24 +295,30 @@ def _noise(t: torch.Tensor) -> torch.Tensor:
 
 
 def _zero_one(model: nn.Module, inputs: Any, path: str, base: Any) -> float:
-    def zero(tree: Any, prefix: str = "inputs") -> Any:
-        if isinstance(tree, torch.Tensor):
-            return torch.zeros_like(tree) if prefix == path else tree
-        if isinstance(tree, dict):
-            return {k: zero(v, f"{prefix}[{k!r}]") for k, v in tree.items()}
-        if isinstance(tree, (list, tuple)):
-            return type(tree)(zero(v, f"{prefix}[{i}]") for i, v in enumerate(tree))
-        return tree
-
-    return max_abs_diff(base, call_model(model, zero(inputs)))
+    """How much zeroing one input tensor moves the output (inf: the model refuses it)."""
+    try:
+        return max_abs_diff(base, call_model(model, _replace(inputs, {path}, torch.zeros_like)))
+    except Exception:
+        return float("inf")
 
 
 def _judge_dependence(m: dict[str, Any], tol: float) -> Finding:
     shuffled = m.get("shuffled_diff")
-    losses = f"loss {fmt(m['loss'])}, with zeroed inputs {fmt(m['loss_zeroed'])}" + (
+    zeroed = f", with zeroed inputs {fmt(m['loss_zeroed'])}" if m["loss_zeroed"] is not None else ""
+    losses = f"loss {fmt(m['loss'])}{zeroed}" + (
         f", shuffled {fmt(m['loss_shuffled'])}" if "loss_shuffled" in m else ""
     )
-    blind = m["zeroed_diff"] <= tol or m["noise_diff"] <= tol
+    probes = [d for d in (m["zeroed_diff"], m["noise_diff"]) if d is not None]
+    if not probes and shuffled is None:
+        return finding(
+            "input_dependence",
+            SKIP,
+            "the model refuses zeroed and random inputs"
+            + (f", and {m['ragged']}" if m.get("ragged") else "")
+            + ": nothing to compare — pass take_samples to smoke.run so samples can be shuffled",
+            m,
+        )
+    blind = any(d <= tol for d in probes)
     if blind and (shuffled is None or shuffled <= tol):
         return finding(
             "input_dependence",

@@ -82,6 +82,7 @@ def diagnose_loss_curve(
     explode_factor: float = 10.0,
     rise_tolerance: float = 0.1,
     oscillation_amplitude: float = 0.1,
+    lr: float | None = None,
 ) -> LossCurveDiagnosis:
     """Classify a loss curve (one value per step, oldest first).
 
@@ -103,6 +104,8 @@ def diagnose_loss_curve(
             curve never fell below ``1 - rise_tolerance`` of it.
         oscillation_amplitude: *oscillating* when the median step-to-step change over the
             second half is at least this fraction of the start.
+        lr: the learning rate the curve was trained with, when known: at 0.1 or more the
+            advice for a slow curve is not "raise the learning rate".
     """
     values = np.asarray([float(v) for v in losses], dtype=np.float64)
     n = int(values.size)
@@ -260,12 +263,28 @@ def diagnose_loss_curve(
     mark = max(0, min(int(0.65 * n), n - tail_len - 1))
     recent_start = float(np.median(r[max(0, mark - tail_len // 2) : mark + tail_len // 2 + 1]))
     recent_gain = (recent_start - end_r) / recent_start if recent_start > 0 else 0.0
+    high_lr = lr is not None and lr >= 0.1
     if end_r <= plateau_fraction and recent_gain >= still_falling:
+        advice = (
+            "not enough steps to judge — give it more steps"
+            if high_lr
+            else "not enough steps to judge — give it more steps or raise the learning rate"
+        )
         return result(
             "decreasing",
             f"loss fell from {fmt(start)} to {fmt(end)} ({pct} of its start) in {n} steps "
-            "and is still falling: the budget is short or the learning rate low — give it "
-            "more steps or raise the learning rate",
+            f"and is still falling: {advice}",
+            r,
+        )
+    if high_lr:
+        return result(
+            "plateau",
+            f"loss plateaued at {fmt(end)} ({pct} of its start {fmt(start)}) over {n} steps "
+            f"at a learning rate of {fmt(lr or 0.0)}, which is not low: the loss or data "
+            "pipeline is likelier wrong (softmax before a loss that expects logits, labels "
+            "that do not match the inputs), regularization too strong, or the rate too high "
+            "to settle — check what the loss receives, reduce weight decay / dropout, try a "
+            "lower learning rate",
             r,
         )
     return result(
@@ -277,6 +296,16 @@ def diagnose_loss_curve(
         "reduce weight decay / dropout",
         r,
     )
+
+
+def remaining(value: float, start: float, floor: float | None) -> float:
+    """How much of the starting loss is left: ``(value - floor) / (start - floor)``; with no
+    known floor (a loss that may go below zero), ``1 + (value - start) / |start|``."""
+    if floor is None:
+        return 1.0 + (value - start) / max(abs(start), 1e-12)
+    if start - floor <= 0:
+        return math.inf
+    return (value - floor) / (start - floor)
 
 
 def subsample(values: list[float], max_points: int = 200) -> list[float]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from torch import nn
 
-from .loop import OptimizerFactory
+from .loop import OptimizerFactory, TrainStep, TrainStepFailed, train_step_skip
 from .lossinfo import LossFn
 from .results import Finding, FindingStatus, finding, fmt
 from .subset_fit import SubsetFit, fit_subset
@@ -29,24 +29,30 @@ def val_improves(
     val_samples: int = 256,
     steps: int = 400,
     max_steps: int = 3200,
-    max_seconds: float = 20.0,
+    max_seconds: float | None = None,
     min_gain: float = 0.05,
+    train_step: TrainStep | None = None,
 ) -> Finding:
     """Fitting a training subset lowers the validation loss below what the best constant
-    output (the label prior) achieves, by at least ``min_gain`` (relative)."""
-    fit = fit_subset(
-        model,
-        train_data,
-        loss_fn,
-        val_data=val_data,
-        optimizer=optimizer,
-        seed=seed,
-        samples=samples,
-        val_samples=val_samples,
-        steps=steps,
-        max_steps=max_steps,
-        max_seconds=max_seconds,
-    )
+    output (the label prior) achieves, by at least ``min_gain`` (relative). A fit cut
+    short by the optional ``max_seconds`` cap before that is skipped (not enough time)."""
+    try:
+        fit = fit_subset(
+            model,
+            train_data,
+            loss_fn,
+            val_data=val_data,
+            optimizer=optimizer,
+            seed=seed,
+            samples=samples,
+            val_samples=val_samples,
+            steps=steps,
+            max_steps=max_steps,
+            max_seconds=max_seconds,
+            train_step=train_step,
+        )
+    except TrainStepFailed as exc:
+        return train_step_skip("val_improves", exc)
     return judge_val_improves(fit, min_gain=min_gain)
 
 
@@ -56,7 +62,7 @@ def judge_val_improves(fit: SubsetFit, *, min_gain: float) -> Finding:
         return finding("val_improves", FindingStatus.SKIP, "no validation data")
     start, best = vals[0], min(vals)
     reference = start if fit.baseline_val is None else min(start, fit.baseline_val)
-    gain = (reference - best) / reference if reference > 0 else 0.0
+    gain = (reference - best) / abs(reference) if reference != 0 else 0.0
     m: dict[str, Any] = {
         "val_start": start,
         "val_best": best,
@@ -77,6 +83,16 @@ def judge_val_improves(fit: SubsetFit, *, min_gain: float) -> Finding:
             "val_improves",
             FindingStatus.PASS,
             f"fitting {fit.samples} training samples lowers the validation loss {fmt(start)} → {fmt(best)}{base}",
+            m,
+        )
+    if fit.stopped == "time":
+        m["not_enough_time"] = True
+        return finding(
+            "val_improves",
+            FindingStatus.SKIP,
+            f"not enough time to judge: the {fmt(fit.max_seconds or 0.0)} s cap ended the fit "
+            f"after {len(fit.losses)} steps (validation loss {fmt(start)} → {fmt(best)}"
+            f"{base}) — the verdict comes from a step budget; raise max_seconds or drop the cap",
             m,
         )
     return finding(

@@ -21,6 +21,7 @@ from .loop import (
     step_direction,
 )
 from .lossinfo import LossFn
+from .numerics import dense_values
 from .results import Finding, FindingStatus, finding, fmt_names
 from .state import isolated
 from .tensors import call_model, iter_tensors, prepare_batch
@@ -82,13 +83,13 @@ def params_update(
             "frozen": [n for n, p in named if not p.requires_grad],
             "no_gradient": [n for n, p in trainable if p.grad is None],
             "zero_gradient": [
-                n for n, p in trainable if p.grad is not None and not bool(p.grad.any())
+                n for n, p in trainable if p.grad is not None and not _nonzero(p.grad)
             ],
             "not_in_optimizer": [n for n, p in trainable if id(p) not in in_opt],
             "unchanged": [
                 n
                 for n, p in trainable
-                if p.grad is not None and bool(p.grad.any()) and torch.equal(p.detach(), before[n])
+                if p.grad is not None and _nonzero(p.grad) and torch.equal(p.detach(), before[n])
             ],
             "unregistered_in_graph": sorted({_stray_name(work, t) for t in strays}),
             "plain_attributes": plain_attributes(work),
@@ -97,6 +98,10 @@ def params_update(
             "lr": describe_optimizer(opt)[1],
         }
     return _judge(m)
+
+
+def _nonzero(grad: torch.Tensor) -> bool:
+    return bool(dense_values(grad).any())
 
 
 def graph_leaves(root: torch.Tensor) -> list[torch.Tensor]:

@@ -4,26 +4,74 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import torch
 from torch import nn
 
 from .lossinfo import LossFn
+from .results import Finding, FindingStatus, finding, summarize_exception
 from .tensors import call_model, loss_value
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+#: The team's own training step: ``train_step(model, (inputs, targets), optimizer, step)``
+#: runs one step (forward, loss, backward, optimizer step — and whatever else the team's
+#: loop does there: zero_grad, clipping, a scheduler, AMP) and returns the loss it computed
+#: (a scalar tensor, a float, or a mapping with a ``"loss"`` entry, as Lightning's
+#: ``training_step`` returns). A LightningModule adapts as
+#: ``lambda m, b, opt, i: (opt.zero_grad(), (l := m.training_step(b, i)).backward(), opt.step(), l)[-1]``.
+TrainStep = Callable[[nn.Module, tuple[Any, Any], torch.optim.Optimizer, int], Any]
 DEFAULT_LR = 3e-4
 
 
+class DenseSparseAdam(torch.optim.Optimizer):
+    """Adam for dense parameters and SparseAdam for those with sparse gradients
+    (``nn.Embedding``/``nn.EmbeddingBag`` with ``sparse=True``): the default optimizer of
+    a model that has both, since Adam refuses sparse gradients."""
+
+    def __init__(self, dense: list[nn.Parameter], sparse: list[nn.Parameter], lr: float) -> None:
+        super().__init__([*dense, *sparse], {"lr": lr})
+        inner: list[torch.optim.Optimizer] = [torch.optim.SparseAdam(sparse, lr=lr)]
+        if dense:
+            inner.insert(0, torch.optim.Adam(dense, lr=lr))
+        self.inner = inner
+        self.param_groups = [g for opt in inner for g in opt.param_groups]
+
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for opt in self.inner:
+            opt.step()
+        return loss
+
+
+def sparse_parameters(model: nn.Module) -> set[int]:
+    """Ids of parameters whose gradients are sparse (embeddings built with sparse=True)."""
+    return {
+        id(mod.weight)
+        for mod in model.modules()
+        if isinstance(mod, (nn.Embedding, nn.EmbeddingBag)) and mod.sparse
+    }
+
+
 def make_optimizer(factory: OptimizerFactory | None, model: nn.Module) -> torch.optim.Optimizer:
-    """``factory(model.parameters())``, default ``Adam(lr=3e-4)``, checked to be an optimizer."""
+    """``factory(model.parameters())``, default ``Adam(lr=3e-4)`` (with SparseAdam for sparse
+    embeddings), checked to be an optimizer."""
     params = [p for p in model.parameters() if p.requires_grad]
     if factory is None:
         if not params:
             raise ValueError("the model has no trainable parameters (all requires_grad=False)")
+        sparse = sparse_parameters(model)
+        if any(id(p) in sparse for p in params):
+            return DenseSparseAdam(
+                [p for p in params if id(p) not in sparse],
+                [p for p in params if id(p) in sparse],
+                DEFAULT_LR,
+            )
         return torch.optim.Adam(params, lr=DEFAULT_LR)
     opt = factory(model.parameters())
     if not isinstance(opt, torch.optim.Optimizer):
@@ -53,7 +101,7 @@ def step_direction(
     dot = norm_u = norm_g = 0.0
     for p, (old, grad) in zip(params, before, strict=True):
         update = (p.detach() - old).double()
-        g = grad.double()
+        g = (grad.to_dense() if grad.is_sparse else grad).double()
         dot += float((update * g).sum().item())
         norm_u += float((update * update).sum().item())
         norm_g += float((g * g).sum().item())
@@ -70,6 +118,39 @@ class TrainLog:
     optimizer: str
     lr: float | None
     first_step_uphill: bool | None = None  # the first update moved along the gradient
+    lrs: list[float] = field(default_factory=list)  # the learning rate after each step
+    max_seconds: float | None = None  # the wall-clock cap the loop ran under
+
+
+class TrainStepFailed(RuntimeError):
+    """The team's ``train_step`` raised: the fitting checks skip, ``training_step`` judges."""
+
+
+def train_step_skip(name: str, exc: TrainStepFailed) -> Finding:
+    return finding(
+        name,
+        FindingStatus.SKIP,
+        f"could not train: {exc} — see the `training_step` finding",
+        {"train_step_error": str(exc)},
+    )
+
+
+def step_loss(returned: Any) -> float:
+    """The loss value a team's training step returned (tensor, number or ``{"loss": ...}``)."""
+    if isinstance(returned, Mapping) and "loss" in returned:
+        returned = returned["loss"]
+    if isinstance(returned, (int, float)) and not isinstance(returned, bool):
+        return float(returned)
+    if isinstance(returned, torch.Tensor):
+        return loss_value(returned)
+    raise TypeError(
+        "train_step must return the loss (a scalar tensor, a number or a mapping with a "
+        f"'loss' entry); it returned {type(returned).__name__}"
+    )
+
+
+def current_lr(opt: torch.optim.Optimizer) -> float | None:
+    return describe_optimizer(opt)[1]
 
 
 def train(
@@ -79,19 +160,26 @@ def train(
     opt: torch.optim.Optimizer,
     *,
     steps: int,
-    max_seconds: float,
+    max_seconds: float | None = None,
     done: Callable[[list[float]], bool] | None = None,
     every: Callable[[int], None] | None = None,
     max_steps: int | None = None,
     extend: Callable[[list[float]], bool] | None = None,
+    train_step: TrainStep | None = None,
 ) -> TrainLog:
-    """Plain training loop: forward, loss, backward, step; stops at the budget, on a
-    non-finite loss, when ``done(losses)`` says so, or after ``max_seconds``. At the end of
-    each ``steps`` block, ``extend(losses)`` may grant another block, up to ``max_steps``."""
+    """Plain training loop: forward, loss, backward, step (or the team's ``train_step``);
+    stops at the step budget, on a non-finite loss, when ``done(losses)`` says so, or at
+    the optional wall-clock cap ``max_seconds`` (``stopped="time"``: the caller reports
+    "not enough time to judge", never a failure). At the end of each ``steps`` block,
+    ``extend(losses)`` may grant another block, up to ``max_steps``."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds must be > 0 or None, got {max_seconds!r}")
     ceiling = max(steps, max_steps or steps)
     losses: list[float] = []
+    lrs: list[float] = []
+    start_lr = current_lr(opt)
     stopped = "budget"
     uphill: bool | None = None
     t0 = time.perf_counter()
@@ -99,6 +187,33 @@ def train(
     step, limit = 0, steps
     while step < limit:
         inputs, targets = next_batch(step)
+        if train_step is not None:
+            model.train()
+            try:
+                value = step_loss(train_step(model, (inputs, targets), opt, step))
+            except Exception as exc:
+                raise TrainStepFailed(
+                    f"the team's train_step raised {summarize_exception(exc)} at step {step}"
+                ) from exc
+            losses.append(value)
+            lr_now = current_lr(opt)
+            if lr_now is not None:
+                lrs.append(lr_now)
+            if not math.isfinite(value):
+                stopped = "nonfinite"
+                break
+            if every is not None:
+                every(step)
+            if done is not None and done(losses):
+                stopped = "target"
+                break
+            if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+                stopped = "time"
+                break
+            step += 1
+            if step == limit and limit < ceiling and extend is not None and extend(losses):
+                limit = min(ceiling, limit + steps)
+            continue
 
         def closure(inputs: Any = inputs, targets: Any = targets) -> torch.Tensor:
             opt.zero_grad(set_to_none=True)
@@ -121,16 +236,21 @@ def train(
             uphill = step_direction(watched, before) > 0
         else:
             optimizer_step(opt, closure)
+        lr_now = current_lr(opt)
+        if lr_now is not None:
+            lrs.append(lr_now)
         if every is not None:
             every(step)
         if done is not None and done(losses):
             stopped = "target"
             break
-        if time.perf_counter() - t0 > max_seconds:
+        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
             stopped = "time"
             break
         step += 1
         if step == limit and limit < ceiling and extend is not None and extend(losses):
             limit = min(ceiling, limit + steps)
-    name, lr = describe_optimizer(opt)
-    return TrainLog(losses, time.perf_counter() - t0, stopped, name, lr, uphill)
+    name = describe_optimizer(opt)[0]
+    return TrainLog(
+        losses, time.perf_counter() - t0, stopped, name, start_lr, uphill, lrs, max_seconds
+    )

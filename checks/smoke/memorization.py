@@ -12,8 +12,8 @@ from typing import Any
 
 from torch import nn
 
-from .curve import diagnose_loss_curve, subsample
-from .loop import OptimizerFactory
+from .curve import diagnose_loss_curve, remaining, subsample
+from .loop import OptimizerFactory, TrainStep, TrainStepFailed, train_step_skip
 from .lossinfo import LossFn
 from .results import Finding, FindingStatus, finding, fmt
 from .subset_fit import SubsetFit, fit_subset
@@ -29,29 +29,37 @@ def memorize(
     samples: int = 128,
     steps: int = 400,
     max_steps: int = 3200,
-    max_seconds: float = 20.0,
+    max_seconds: float | None = None,
     min_accuracy: float = 0.99,
     loss_fraction: float = 0.1,
+    train_step: TrainStep | None = None,
 ) -> Finding:
-    """A small training subset is fit to (near) zero error within the budget.
+    """A small training subset is fit to (near) zero error within the step budget.
 
     Classification: eval-mode accuracy on the subset reaches ``min_accuracy``. Other tasks:
-    the eval-mode loss falls to ``loss_fraction`` of its start. ``samples`` training samples
-    (seeded random choice), full-batch steps, at most ``steps`` or ``max_seconds``.
+    the eval-mode loss falls to ``loss_fraction`` of its start, measured above the loss's
+    own floor (soft targets, label smoothing; none for a loss that can go below zero).
+    ``samples`` training samples (seeded random choice), full-batch steps: ``steps``,
+    extended while the loss falls up to ``max_steps``. ``max_seconds`` is an optional
+    wall-clock cap: a fit it cuts short is skipped as "not enough time to judge".
     """
-    fit = fit_subset(
-        model,
-        train_data,
-        loss_fn,
-        optimizer=optimizer,
-        seed=seed,
-        samples=samples,
-        steps=steps,
-        max_steps=max_steps,
-        max_seconds=max_seconds,
-        min_accuracy=min_accuracy,
-        loss_fraction=loss_fraction,
-    )
+    try:
+        fit = fit_subset(
+            model,
+            train_data,
+            loss_fn,
+            optimizer=optimizer,
+            seed=seed,
+            samples=samples,
+            steps=steps,
+            max_steps=max_steps,
+            max_seconds=max_seconds,
+            min_accuracy=min_accuracy,
+            loss_fraction=loss_fraction,
+            train_step=train_step,
+        )
+    except TrainStepFailed as exc:
+        return train_step_skip("memorize", exc)
     return judge_memorize(fit, min_accuracy=min_accuracy, loss_fraction=loss_fraction)
 
 
@@ -76,22 +84,43 @@ def judge_memorize(fit: SubsetFit, *, min_accuracy: float, loss_fraction: float)
         ok = acc >= min_accuracy
         result = f"accuracy {100 * acc:.1f} % (needs {100 * min_accuracy:.0f} %), loss {fmt(first['loss'])} → {fmt(last['loss'])}"
     else:
-        ok = first["loss"] > 0 and last["loss"] <= loss_fraction * first["loss"]
-        result = f"loss {fmt(first['loss'])} → {fmt(last['loss'])} (needs {100 * loss_fraction:.0f} % of its start)"
+        ok = remaining(last["loss"], first["loss"], fit.floor) <= loss_fraction
+        above = "" if fit.floor in (None, 0.0) else f" above its floor {fmt(fit.floor or 0.0)}"
+        result = f"loss {fmt(first['loss'])} → {fmt(last['loss'])} (needs {100 * loss_fraction:.0f} % of its start{above})"
+    m["loss_floor"] = fit.floor
     if ok:
         return finding("memorize", FindingStatus.PASS, f"memorized {setup}: {result}", m)
+    if fit.stopped == "time":
+        m["not_enough_time"] = True
+        return finding(
+            "memorize",
+            FindingStatus.SKIP,
+            f"not enough time to judge: the {fmt(fit.max_seconds or 0.0)} s cap ended the fit "
+            f"of {setup}: {result} — the verdict comes from a step budget; raise max_seconds "
+            "or drop the cap",
+            m,
+        )
     curve = diagnose_loss_curve(
-        fit.losses * (2 if len(fit.losses) < 2 else 1), floor=0.0, converged_fraction=loss_fraction
+        fit.losses * (2 if len(fit.losses) < 2 else 1),
+        floor=fit.floor,
+        converged_fraction=loss_fraction,
+        lr=fit.lr,
     )
     m["diagnosis"] = curve.kind
-    why = (
-        f"the training loss {curve.message}"
-        if curve.kind != "converged"
-        else "the training-mode loss fell but eval-mode predictions on the same samples are still wrong (BatchNorm statistics or dropout behave differently at eval?)"
-    )
+    if curve.kind == "converged":
+        why = "the training-mode loss fell but eval-mode predictions on the same samples are still wrong (BatchNorm statistics or dropout behave differently at eval?)"
+    elif curve.kind in ("rising", "oscillating", "plateau") and not fit.static:
+        why = (
+            f"the training loss went from {fmt(curve.start)} to {fmt(curve.end)} in "
+            f"{curve.steps} steps without settling while the subset was re-read every step from the "
+            "dataset: a dataset that hands out different labels (or heavily "
+            "altered inputs) on each read cannot be memorized — check its __getitem__"
+        )
+    else:
+        why = f"the training {curve.message}"
     reread = (
         ""
-        if fit.stopped == "nonfinite"
+        if fit.stopped == "nonfinite" or "__getitem__" in why
         else " The subset is re-read every step: a dataset that returns different labels or heavily altered inputs on each read cannot be memorized."
     )
     return finding(

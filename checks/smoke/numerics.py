@@ -24,11 +24,17 @@ from .tensors import call_model, iter_tensors, prepare_batch
 
 
 def all_finite(tree: Any) -> bool:
+    """No NaN/Inf in any float tensor of the tree (sparse tensors: their stored values)."""
     return all(
-        bool(torch.isfinite(t).all())
+        bool(torch.isfinite(dense_values(t)).all())
         for _, t in iter_tensors(tree)
         if t.is_floating_point() or t.is_complex()
     )
+
+
+def dense_values(t: torch.Tensor) -> torch.Tensor:
+    """The stored values of a sparse tensor (e.g. an nn.Embedding(sparse=True) gradient)."""
+    return t.coalesce().values() if t.is_sparse else t
 
 
 @dataclass
@@ -104,8 +110,10 @@ def traced(model: nn.Module) -> Iterator[Trace]:
 
 
 def _recorder(trace: Trace, name: str, tid: int) -> Any:
-    def record(grad: torch.Tensor) -> None:
-        trace.backward.append((name, tid, bool(torch.isfinite(grad).all())))
+    def record(grad: torch.Tensor | None) -> None:
+        if grad is None:  # an output that takes no part in the loss (`_, (h, _) = lstm(x)`)
+            return
+        trace.backward.append((name, tid, all_finite(grad)))
 
     return record
 

@@ -10,11 +10,18 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from .curve import diagnose_loss_curve, subsample
-from .loop import OptimizerFactory, make_optimizer, train
-from .lossinfo import LossFn, LossSpec, attainable_minimum, describe_loss, final_activation
+from .curve import diagnose_loss_curve, remaining, subsample
+from .loop import (
+    OptimizerFactory,
+    TrainStep,
+    TrainStepFailed,
+    make_optimizer,
+    train,
+    train_step_skip,
+)
+from .lossinfo import LossFn, LossSpec, describe_loss, estimate_floor, final_activation
 from .numerics import describe_nonfinite, locate
-from .results import Finding, FindingStatus, finding, fmt
+from .results import Finding, FindingStatus, finding, fmt, fmt_names
 from .state import isolated
 from .tensors import call_model, loss_value, prepare_batch
 
@@ -34,14 +41,32 @@ def reached(fraction: float, floor: float | None, min_steps: int) -> Callable[[l
         n = len(losses)
         if n < min_steps:
             return False
-        base = floor if floor is not None else 0.0
-        start = losses[0] - base
-        if start <= 0:
-            return False
         tail = sorted(losses[-max(3, math.ceil(n / 10)) :])
-        return (tail[len(tail) // 2] - base) <= 0.8 * fraction * start
+        return remaining(tail[len(tail) // 2], losses[0], floor) <= 0.8 * fraction
 
     return done
+
+
+def norm_layers(model: nn.Module) -> dict[str, float | None]:
+    """BatchNorm-like layers that keep running statistics, with their momentum."""
+    return {
+        name or "model": mod.momentum
+        for name, mod in model.named_modules()
+        if isinstance(mod, nn.modules.batchnorm._NormBase) and mod.track_running_stats
+    }
+
+
+def time_skip(name: str, log: Any, what: str, m: dict[str, Any]) -> Finding:
+    """The wall-clock cap ended a fit before it could be judged: not a verdict."""
+    m["not_enough_time"] = True
+    return finding(
+        name,
+        FindingStatus.SKIP,
+        f"not enough time to judge: the {fmt(log.max_seconds or 0)} s cap ended {what} after "
+        f"{len(log.losses)} steps (loss {fmt(log.losses[0])} → {fmt(log.losses[-1])}) — "
+        "the verdict comes from a step budget; raise max_seconds or drop the cap",
+        m,
+    )
 
 
 def overfit_one_batch(
@@ -54,43 +79,53 @@ def overfit_one_batch(
     seed: int | None = 0,
     steps: int = 500,
     max_steps: int = 2000,
-    max_seconds: float = 30.0,
+    max_seconds: float | None = None,
     target_fraction: float = 0.1,
     loss_floor: float | Literal["auto"] | None = "auto",
     min_steps: int = 20,
     eval_gap: float = 0.5,
     diagnosis: Mapping[str, float] | None = None,
+    train_step: TrainStep | None = None,
 ) -> Finding:
     """Training on the one batch drives the loss to ``target_fraction`` of its start.
 
     Runs ``steps`` steps (stopping early once the target is clearly reached), extended by
     ``steps`` at a time up to ``max_steps`` while the loss is still falling, and at most
-    ``max_seconds``. When the loss does not get there, the curve is diagnosed
-    (:func:`diagnose_loss_curve`, with ``loss_floor`` as its floor and ``diagnosis`` as
-    extra thresholds) and the message says what the shape means. ``loss_floor="auto"``
-    takes the lowest loss reachable by optimizing the outputs directly (0 for plain cross
-    entropy and MSE; the label entropy with label smoothing or soft targets), never below 0;
-    pass a number, or ``None`` for a loss that legitimately goes negative. A curve that is still
-    falling at the end of the budget only warns. Passes as well when the eval-mode loss
-    reaches the target (dropout makes the train-mode loss noisy). Fails when the train-mode
-    loss converged but the eval-mode loss on the same batch is still above ``eval_gap`` of
-    the start: train and eval mode disagree (stale BatchNorm statistics, unscaled dropout).
+    The budget is in steps, never in seconds: ``max_seconds`` is an optional wall-clock
+    *cap*, and a fit it cuts short is skipped as "not enough time to judge". When the loss
+    does not get there, the curve is diagnosed (:func:`diagnose_loss_curve`, with
+    ``loss_floor`` as its floor and ``diagnosis`` as extra thresholds) and the message says
+    what the shape means. ``loss_floor="auto"`` takes the lowest loss reachable by
+    optimizing the outputs directly (0 for plain cross entropy and MSE; the label entropy
+    with label smoothing or soft targets); a loss that can go below zero (a Gaussian
+    negative log-likelihood) has no floor and is judged by its relative fall. Pass a
+    number, or ``None`` for no floor. A curve that is still falling at the end of the
+    budget only warns. Judged in train mode; passes as well when the eval-mode loss reaches
+    the target (dropout makes the train-mode loss noisy). When the eval-mode loss on the
+    same batch stays above ``eval_gap`` of the start: BatchNorm layers with running
+    statistics explain it (reported as information); without them, or with a momentum of
+    0, train and eval mode disagree and it fails. ``train_step`` runs the team's own
+    training step instead of the built-in one.
     """
     with isolated(model, seed) as work:
         inputs, targets, layout = prepare_batch(work, batch, batch_dim)
         floor = _floor(loss_floor, work, inputs, targets, loss_fn)
         opt = make_optimizer(optimizer, work)
-        log = train(
-            work,
-            lambda _: (inputs, targets),
-            loss_fn,
-            opt,
-            steps=steps,
-            max_seconds=max_seconds,
-            done=reached(target_fraction, floor, min_steps),
-            max_steps=max_steps,
-            extend=lambda losses: still_falling(losses, floor, target_fraction),
-        )
+        try:
+            log = train(
+                work,
+                lambda _: (inputs, targets),
+                loss_fn,
+                opt,
+                steps=steps,
+                max_seconds=max_seconds,
+                done=reached(target_fraction, floor, min_steps),
+                max_steps=max_steps,
+                extend=lambda losses: still_falling(losses, floor, target_fraction),
+                train_step=train_step,
+            )
+        except TrainStepFailed as exc:
+            return train_step_skip("overfit_one_batch", exc)
         work.train()
         output = call_model(work, inputs)
         spec = describe_loss(loss_fn, output, targets)
@@ -105,7 +140,12 @@ def overfit_one_batch(
             "target_fraction": target_fraction,
             "loss_floor": floor,
             "losses": subsample(log.losses),
+            "norm_layers": norm_layers(work),
+            "sign_flipped": spec.sign_flipped,
+            "train_step": train_step is not None,
         }
+        if log.lrs:
+            m["final_lr"] = log.lrs[-1]
         if isinstance(output, torch.Tensor) and output.is_floating_point():
             m["final_activation"] = final_activation(output)
             m["output_range"] = [float(output.min().item()), float(output.max().item())]
@@ -123,10 +163,22 @@ def overfit_one_batch(
         log.losses if len(log.losses) >= 2 else log.losses * 2,
         floor=floor,
         converged_fraction=target_fraction,
+        lr=log.lr,
         **dict(diagnosis or {}),
     )
     kind, message = curve.kind, curve.message
-    if log.first_step_uphill and kind in ("exploding", "oscillating", "plateau", "decreasing"):
+    if log.stopped == "time" and kind not in ("converged", "nan", "exploding"):
+        m["diagnosis"] = "not_enough_time"
+        return time_skip("overfit_one_batch", log, "training on the batch", m)
+    if spec.sign_flipped and kind != "nan" and curve.end < curve.start:
+        kind = "rising"
+        message = (
+            f"the loss fell from {fmt(curve.start)} to {fmt(curve.end)} in {curve.steps} steps, "
+            "but it is a negated cross entropy (it gives −ln C at balanced outputs): "
+            "minimizing it maximizes the likelihood's negative — the loss is being maximized; "
+            "check its sign"
+        )
+    elif log.first_step_uphill and kind in ("exploding", "oscillating", "plateau", "decreasing"):
         kind = "rising"  # the cause is known: the optimizer climbs the loss
         message = (
             f"loss rose from {fmt(curve.start)} to {fmt(curve.end)} (peak {fmt(curve.maximum)}) "
@@ -137,7 +189,9 @@ def overfit_one_batch(
     m["diagnosis"] = kind
     m["curve"] = curve.to_dict()
     m["reached_target"] = (
-        math.isfinite(curve.end_fraction) and curve.end_fraction <= target_fraction
+        kind != "rising"
+        and math.isfinite(curve.end_fraction)
+        and curve.end_fraction <= target_fraction
     )
     return _judge_overfit(m, kind, message, spec, floor, eval_gap)
 
@@ -153,8 +207,7 @@ def _floor(
         return loss_floor
     with torch.no_grad():
         output = call_model(model, inputs)
-    found = attainable_minimum(loss_fn, output, targets)
-    return 0.0 if found is None or found < 0 else found
+    return estimate_floor(loss_fn, output, targets)
 
 
 def _judge_overfit(
@@ -172,15 +225,35 @@ def _judge_overfit(
     eval_loss = m.get("eval_loss")
     if kind == "converged":
         start = losses[0] - base
-        if eval_loss is not None and start > 0 and eval_loss - base > eval_gap * start:
+        gap = eval_loss is not None and start > 0 and eval_loss - base > eval_gap * start
+        norms = m.get("norm_layers") or {}
+        if gap and norms and all(mom != 0 for mom in norms.values()):
+            m["train_eval_gap"] = True
+            return finding(
+                "overfit_one_batch",
+                FindingStatus.PASS,
+                f"one batch overfits in train mode {setup}: {message}. For information: in "
+                f"eval mode the loss on the same batch is {fmt(eval_loss or 0.0)}, as expected "
+                f"after {len(m['losses'])} steps on one batch — the running statistics of "
+                f"{len(norms)} BatchNorm layers (e.g. `{next(iter(norms))}`) lag behind "
+                "weights that changed fast",
+                m,
+            )
+        if gap and eval_loss is not None:
+            stale = [n for n, mom in norms.items() if mom == 0]
+            cause = (
+                f"BatchNorm layers with momentum 0 never update their running statistics "
+                f"({fmt_names(stale)})"
+                if stale
+                else "no BatchNorm layer explains it: a custom normalization without running "
+                "statistics, or a dropout that does not rescale by 1/(1-p) in training"
+            )
             return finding(
                 "overfit_one_batch",
                 FindingStatus.FAIL,
                 f"one batch overfits in train mode {setup}: {message}; but in eval mode the "
-                f"loss on the same batch is {fmt(eval_loss)} ({100 * (eval_loss - base) / start:.0f} % "
-                "of the start): train and eval mode disagree — BatchNorm running statistics "
-                "that are not updated (momentum 0, a custom norm layer), or a dropout that "
-                "does not rescale by 1/(1-p) in training",
+                f"loss on the same batch is {fmt(eval_loss)} ({fmt(eval_loss / losses[0])}× "
+                f"the start): train and eval mode disagree — {cause}",
                 m,
             )
         return finding(
@@ -208,6 +281,10 @@ def _judge_overfit(
         where = describe_nonfinite(m["nonfinite"])
         if where:
             hints.append(f"after the last step {where}")
+    if m.get("train_step"):
+        hints.append(
+            "the fit ran the team's train_step — see `training_step` for how it treats gradients and the learning rate"
+        )
     hint = (" Also: " + "; ".join(hints) + ".") if hints else ""
     status = FindingStatus.WARN if kind == "decreasing" else FindingStatus.FAIL
     lead = (

@@ -56,10 +56,10 @@ class Finding:
 class SmokeReport:
     """The findings of :func:`mltestscore.checks.smoke.run`, in the order the checks ran.
 
-    ``passed`` is true when no finding *failed*. A check that crashed is an ``error``
-    finding: it does not make the report fail (it is no evidence of a bug), but it is
-    listed in :attr:`errors` and should be looked at; gate on ``passed and not errors``
-    for the strict reading.
+    ``passed`` is true when no finding failed *and* none crashed: a check that raised
+    (an ``error`` finding, listed in :attr:`errors`) judged nothing, and "could not judge"
+    is never a pass. Skipped checks (not applicable, not enough time to judge) do not
+    count against it; they are listed in :attr:`skipped`.
     """
 
     findings: tuple[Finding, ...]
@@ -68,7 +68,11 @@ class SmokeReport:
 
     @property
     def passed(self) -> bool:
-        return not any(f.status is FindingStatus.FAIL for f in self.findings)
+        return not any(f.status in (FindingStatus.FAIL, FindingStatus.ERROR) for f in self.findings)
+
+    @property
+    def skipped(self) -> list[Finding]:
+        return [f for f in self.findings if f.status is FindingStatus.SKIP]
 
     @property
     def failed(self) -> list[Finding]:

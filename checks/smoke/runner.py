@@ -21,13 +21,16 @@ from . import (
     modes,
     numerics,
     overfit,
+    step_check,
     subset_fit,
 )
+from .causality import causality
 from .data import train_val_overlap
-from .loop import OptimizerFactory
+from .loop import OptimizerFactory, TrainStep, TrainStepFailed, train_step_skip
 from .lossinfo import LossFn
 from .results import Finding, FindingStatus, SmokeReport, finding, summarize_exception
 from .state import seeded, threads
+from .tensors import TakeSamples
 
 BatchCheck = Callable[..., Finding]
 
@@ -41,8 +44,10 @@ BATCH_CHECKS: dict[str, BatchCheck] = {
     "input_scaling": inputs.input_scaling,
     "input_dependence": behavior.input_dependence,
     "batch_independence": behavior.batch_independence,
+    "causality": causality,
     "eval_mode": modes.eval_mode,
     "params_update": gradients.params_update,
+    "training_step": step_check.training_step,
     "overfit_one_batch": overfit.overfit_one_batch,
 }
 #: Checks that need ``data={"train": ..., "val": ...}``.
@@ -52,7 +57,16 @@ DATA_CHECKS: dict[str, Callable[..., Finding]] = {
     "val_improves": generalization.val_improves,
 }
 CHECK_NAMES: tuple[str, ...] = (*BATCH_CHECKS, *DATA_CHECKS)
-_TAKES_OPTIMIZER = {"params_update", "overfit_one_batch", "memorize", "val_improves"}
+_TAKES_OPTIMIZER = {
+    "params_update",
+    "training_step",
+    "overfit_one_batch",
+    "memorize",
+    "val_improves",
+}
+_TAKES_TRAIN_STEP = {"training_step", "overfit_one_batch", "memorize", "val_improves"}
+_TAKES_SAMPLES = {"batch_independence", "input_dependence"}
+_FITS = {"overfit_one_batch", "memorize", "val_improves"}
 
 
 def run(
@@ -68,6 +82,10 @@ def run(
     checks: Collection[str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     num_threads: int | None = 1,
+    train_step: TrainStep | None = None,
+    take_samples: TakeSamples | None = None,
+    causal_dim: int | Mapping[str, int] | None = None,
+    max_seconds: float | None = None,
 ) -> SmokeReport:
     """Run the smoke suite on ``model`` with one ``batch = (inputs, targets)``.
 
@@ -84,6 +102,18 @@ def run(
         options: per-check keyword overrides, e.g. ``{"overfit_one_batch": {"steps": 500}}``.
         num_threads: torch CPU threads during the run (restored afterwards); small batches
             run fastest on 1. ``None`` leaves torch's setting alone.
+        train_step: the team's own training step,
+            ``train_step(model, (inputs, targets), optimizer, step) -> loss``: checked by
+            ``training_step`` and used by every fitting check instead of the built-in step.
+        take_samples: ``take_samples(inputs, index) -> inputs`` of the samples ``index``,
+            for inputs whose samples are not a leading dimension (token ids with
+            ``offsets``, a PackedSequence); the batch size is then the targets' length.
+        causal_dim: the time dimension of the inputs of a decoder / causal model (or
+            ``{input path: dim}`` for the causal inputs only, e.g. ``{"inputs[1]": 1}``):
+            the ``causality`` check verifies that no output depends on later inputs.
+        max_seconds: a wall-clock cap for each fitting check (overfit, memorize,
+            val_improves); one it cuts short is skipped as "not enough time to judge",
+            never failed. Their verdicts come from step budgets; default no cap.
 
     The caller's model is never changed: every check works on its own deep copy. A check
     that raises becomes an ``error`` finding and the run goes on. When the model does not
@@ -100,11 +130,19 @@ def run(
     t0 = time.perf_counter()
     with threads(num_threads), seeded(None):
         model_runs = True
-        shared = _SharedFit(selected, opts, optimizer, seed)
+        shared = _SharedFit(selected, _with_cap(opts, max_seconds), optimizer, seed, train_step)
         for name in selected:
             kwargs: dict[str, Any] = {"seed": seed, **opts.get(name, {})}
             if name in _TAKES_OPTIMIZER:
                 kwargs.setdefault("optimizer", optimizer)
+            if name in _TAKES_TRAIN_STEP:
+                kwargs.setdefault("train_step", train_step)
+            if name in _FITS and max_seconds is not None:
+                kwargs.setdefault("max_seconds", max_seconds)
+            if name in _TAKES_SAMPLES:
+                kwargs.setdefault("take_samples", take_samples)
+            if name == "causality":
+                kwargs.setdefault("time_dim", causal_dim)
             if name in BATCH_CHECKS:
                 kwargs.setdefault("batch_dim", batch_dim)
                 if name == "initial_loss":
@@ -152,15 +190,18 @@ class _SharedFit:
         opts: Mapping[str, Mapping[str, Any]],
         optimizer: OptimizerFactory | None,
         seed: int,
+        train_step: TrainStep | None = None,
     ) -> None:
         mem, val = dict(opts.get("memorize", {})), dict(opts.get("val_improves", {}))
         self.enabled = (
             "memorize" in selected
             and "val_improves" in selected
-            and all(mem.get(k) == val.get(k) for k in (*self._FIT, "optimizer", "seed"))
+            and all(
+                mem.get(k) == val.get(k) for k in (*self._FIT, "optimizer", "seed", "train_step")
+            )
         )
         self.mem, self.val = mem, val
-        self.optimizer, self.seed = optimizer, seed
+        self.optimizer, self.seed, self.train_step = optimizer, seed, train_step
         self.fit: subset_fit.SubsetFit | None = None
 
     def call(
@@ -180,15 +221,19 @@ class _SharedFit:
                         fit_kwargs[k] = self.mem[k]
                 if "val_samples" in self.val:
                     fit_kwargs["val_samples"] = self.val["val_samples"]
-                self.fit = subset_fit.fit_subset(
-                    model,
-                    train,
-                    loss_fn,
-                    val_data=val,
-                    optimizer=self.mem.get("optimizer", self.optimizer),
-                    seed=self.mem.get("seed", self.seed),
-                    **fit_kwargs,
-                )
+                try:
+                    self.fit = subset_fit.fit_subset(
+                        model,
+                        train,
+                        loss_fn,
+                        val_data=val,
+                        optimizer=self.mem.get("optimizer", self.optimizer),
+                        seed=self.mem.get("seed", self.seed),
+                        train_step=self.mem.get("train_step", self.train_step),
+                        **fit_kwargs,
+                    )
+                except TrainStepFailed as exc:
+                    return train_step_skip(name, exc)
             if name == "memorize":
                 return memorization.judge_memorize(
                     self.fit,
@@ -202,6 +247,17 @@ class _SharedFit:
             )
 
         return judged
+
+
+def _with_cap(
+    opts: Mapping[str, Mapping[str, Any]], max_seconds: float | None
+) -> dict[str, dict[str, Any]]:
+    """The options with ``max_seconds`` set for the subset fit unless given per check."""
+    out = {k: dict(v) for k, v in opts.items()}
+    if max_seconds is not None:
+        for name in ("memorize", "val_improves"):
+            out.setdefault(name, {}).setdefault("max_seconds", max_seconds)
+    return out
 
 
 def _default(check: str, keyword: str) -> Any:

@@ -10,9 +10,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from .curve import remaining
 from .data import Samples
-from .loop import OptimizerFactory, make_optimizer, train
-from .lossinfo import LossFn, accuracy, describe_loss
+from .loop import OptimizerFactory, TrainStep, make_optimizer, train
+from .lossinfo import LossFn, accuracy, describe_loss, estimate_floor
 from .state import isolated
 from .tensors import call_model, loss_value, model_device, to_device
 
@@ -30,6 +31,9 @@ class SubsetFit:
     checkpoints: list[dict[str, Any]] = field(default_factory=list)  # step, loss, acc, val
     baseline_val: float | None = None
     task: str = "unknown"
+    floor: float | None = 0.0  # the loss's own floor on the subset (None: may go below 0)
+    static: bool = True  # the subset is in memory (False: re-read from a dataset each step)
+    max_seconds: float | None = None
 
 
 def fit_subset(
@@ -44,14 +48,17 @@ def fit_subset(
     val_samples: int = 256,
     steps: int = 400,
     max_steps: int = 3200,
-    max_seconds: float = 20.0,
+    max_seconds: float | None = None,
     eval_every: int = 20,
     min_accuracy: float = 0.99,
     loss_fraction: float = 0.1,
+    train_step: TrainStep | None = None,
 ) -> SubsetFit:
     """Full-batch training on ``samples`` training samples (a seeded random choice),
-    evaluated in eval mode every ``eval_every`` steps; stops once memorized. The ``steps``
-    budget grows by ``steps`` at a time, up to ``max_steps``, while the loss still falls."""
+    evaluated in eval mode every ``eval_every`` steps (and at steps 1, 2, 4, … before);
+    stops once memorized. The ``steps``
+    budget grows by ``steps`` at a time, up to ``max_steps``, while the loss still falls.
+    ``max_seconds`` is an optional wall-clock cap (``stopped="time"``)."""
     with isolated(model, seed) as work:
         train_view = Samples(train_data, "train")
         gen = torch.Generator().manual_seed(seed or 0)
@@ -74,6 +81,7 @@ def fit_subset(
             out0 = call_model(work.eval(), fixed[0])
             spec = describe_loss(loss_fn, out0, fixed[1])
             val_out = call_model(work, val[0]) if val is not None else None
+        floor = estimate_floor(loss_fn, out0, fixed[1])
         checkpoints: list[dict[str, Any]] = []
         memorized = [False]
 
@@ -93,7 +101,7 @@ def fit_subset(
             start = checkpoints[0]["loss"]
             acc = point["accuracy"]
             memorized[0] = (acc is not None and acc >= min_accuracy) or (
-                acc is None and start > 0 and point["loss"] <= loss_fraction * start
+                acc is None and remaining(point["loss"], start, floor) <= loss_fraction
             )
 
         evaluate(0)
@@ -109,9 +117,10 @@ def fit_subset(
             steps=steps,
             max_steps=max_steps,
             max_seconds=max_seconds,
-            every=lambda s: evaluate(s + 1) if (s + 1) % eval_every == 0 else None,
+            every=lambda s: evaluate(s + 1) if _checkpoint(s + 1, eval_every) else None,
             done=lambda _: memorized[0],
             extend=lambda losses: improving(checkpoints),
+            train_step=train_step,
         )
         if not checkpoints or checkpoints[-1]["step"] != len(log.losses):
             evaluate(len(log.losses))
@@ -128,15 +137,26 @@ def fit_subset(
         checkpoints,
         baseline,
         spec.task,
+        floor,
+        train_view.static,
+        max_seconds,
     )
 
 
+def _checkpoint(step: int, every: int) -> bool:
+    """Evaluate every ``every`` steps, and at steps 1, 2, 4, 8, … before that: a fit that
+    memorizes within a few steps still shows how validation moved on the way."""
+    return step % every == 0 or (step < every and step & (step - 1) == 0)
+
+
 def improving(checkpoints: list[dict[str, Any]]) -> bool:
-    """True while the eval-mode subset loss still fell by 5 % over the last quarter."""
+    """True while the eval-mode subset loss still fell by 5 % (of its start) over the last
+    quarter."""
     if len(checkpoints) < 4:
         return False
     recent = checkpoints[-max(2, len(checkpoints) // 4)]["loss"]
-    return bool(checkpoints[-1]["loss"] < 0.95 * recent)
+    scale = max(abs(checkpoints[0]["loss"]), 1e-12)
+    return bool(recent - checkpoints[-1]["loss"] > 0.05 * min(abs(recent), scale))
 
 
 def constant_baseline(

@@ -5,6 +5,11 @@ or a mapping of tensors (``model(**inputs)``); targets and outputs may nest the 
 Each tensor's batch dimension is ``batch_dim`` when its size there is the batch size, else
 dimension 0 when that matches, else the tensor is treated as shared by the whole batch
 (a mask, lengths of another size, …).
+
+Some batches are not a leading tensor dimension: token ids concatenated with ``offsets``
+(``nn.EmbeddingBag``), a ``PackedSequence``. Such a batch is *ragged*: the batch-aware
+checks need the team's ``take_samples(inputs, index) -> inputs`` hook to select samples,
+and skip with the reason without it.
 """
 
 from __future__ import annotations
@@ -16,14 +21,23 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 
 Batch = tuple[Any, Any]  # (inputs, targets)
+#: ``take_samples(inputs, index) -> inputs``: the inputs of samples ``index`` (in that order).
+TakeSamples = Callable[[Any, Sequence[int]], Any]
+
+
+class RaggedBatch(ValueError):
+    """The batch is not a leading tensor dimension and no ``take_samples`` hook was given."""
 
 
 def map_tensors(fn: Callable[[torch.Tensor], torch.Tensor], tree: Any) -> Any:
     """Apply ``fn`` to every tensor in a nesting of tuples, lists and mappings."""
     if isinstance(tree, torch.Tensor):
         return fn(tree)
+    if isinstance(tree, PackedSequence):
+        return tree._replace(data=fn(tree.data))
     if isinstance(tree, Mapping):
         return {k: map_tensors(fn, v) for k, v in tree.items()}
     if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # namedtuple
@@ -37,6 +51,8 @@ def iter_tensors(tree: Any, path: str = "inputs") -> Iterator[tuple[str, torch.T
     """``(path, tensor)`` for every tensor in the tree, paths like ``inputs["ids"]``."""
     if isinstance(tree, torch.Tensor):
         yield path, tree
+    elif isinstance(tree, PackedSequence):
+        yield f"{path}.data", tree.data
     elif isinstance(tree, Mapping):
         for key, value in tree.items():
             yield from iter_tensors(value, f"{path}[{key!r}]")
@@ -101,10 +117,29 @@ def as_tensors(tree: Any) -> Any:
 
 @dataclass(frozen=True)
 class BatchLayout:
-    """Batch size and the preferred batch dimension of input tensors."""
+    """Batch size and the preferred batch dimension of input tensors.
+
+    ``taker`` is the team's ``take_samples`` hook (then ``size`` is the targets' batch
+    size); ``ragged`` says why the inputs are not a leading tensor dimension (then, too,
+    ``size`` comes from the targets, and selecting input samples needs ``taker``).
+    """
 
     size: int
     dim: int = 0
+    taker: TakeSamples | None = None
+    ragged: str | None = None
+
+    @property
+    def can_take_inputs(self) -> bool:
+        return self.taker is not None or self.ragged is None
+
+    def take_inputs(self, inputs: Any, index: torch.Tensor) -> Any:
+        """The inputs of samples ``index``: through ``taker`` when given, else by dimension."""
+        if self.taker is not None:
+            return self.taker(inputs, [int(i) for i in index.tolist()])
+        if self.ragged is not None:
+            raise RaggedBatch(self.ragged)
+        return self.take(inputs, index)
 
     def dim_of(self, tensor: torch.Tensor) -> int | None:
         """The batch dimension of ``tensor``, or None when it has none."""
@@ -127,8 +162,26 @@ class BatchLayout:
         return self.take(tree, torch.tensor([i]))
 
 
-def infer_layout(inputs: Any, batch_dim: int = 0) -> BatchLayout:
-    """Batch size from the first input tensor that has a ``batch_dim`` dimension."""
+def infer_layout(
+    inputs: Any, batch_dim: int = 0, targets: Any = None, take_samples: TakeSamples | None = None
+) -> BatchLayout:
+    """Batch size from the first input tensor that has a ``batch_dim`` dimension.
+
+    With ``take_samples``, or when the inputs are ragged (see :func:`ragged_reason`), the
+    batch size is the targets' leading size.
+    """
+    reason = ragged_reason(inputs, batch_dim, targets)
+    if take_samples is not None or reason is not None:
+        size = _target_size(targets)
+        if size is None and take_samples is not None:
+            raise ValueError(
+                "with take_samples, the batch size is read from the targets, but they have "
+                "no leading dimension"
+            )
+        if size is None:
+            first = first_tensor(inputs)
+            size = int(first.shape[0]) if first is not None and first.ndim else 1
+        return BatchLayout(size, batch_dim, take_samples, reason)
     for path, tensor in iter_tensors(inputs):
         if tensor.ndim > batch_dim:
             return BatchLayout(int(tensor.shape[batch_dim]), batch_dim)
@@ -136,6 +189,61 @@ def infer_layout(inputs: Any, batch_dim: int = 0) -> BatchLayout:
             continue
         raise ValueError(f"{path} has shape {tuple(tensor.shape)}: no batch dimension {batch_dim}")
     raise ValueError("the inputs hold no tensor with a batch dimension")
+
+
+def _target_size(targets: Any) -> int | None:
+    first = first_tensor(targets)
+    return int(first.shape[0]) if first is not None and first.ndim >= 1 else None
+
+
+def _contains_packed(tree: Any) -> bool:
+    if isinstance(tree, PackedSequence):
+        return True
+    if isinstance(tree, Mapping):
+        return any(_contains_packed(v) for v in tree.values())
+    if isinstance(tree, (tuple, list)):
+        return any(_contains_packed(v) for v in tree)
+    return False
+
+
+def ragged_reason(inputs: Any, batch_dim: int = 0, targets: Any = None) -> str | None:
+    """Why the inputs' samples are not slices along a batch dimension, or None.
+
+    A ``PackedSequence``; 1-D offsets (starting at 0, non-decreasing) into a longer 1-D
+    tensor; or a leading input size that no target dimension shares.
+    """
+    if _contains_packed(inputs):
+        return "the inputs hold a PackedSequence (samples are interleaved in its data)"
+    tensors = [t for _, t in iter_tensors(inputs) if t.ndim >= 1]
+    if not tensors:
+        return None
+    lengths = {int(t.shape[0]) for t in tensors if t.ndim == 1}
+    for t in tensors:
+        if t.ndim != 1 or t.is_floating_point() or t.dtype == torch.bool or t.numel() < 1:
+            continue
+        longer = [n for n in lengths if n > t.numel()]
+        if (
+            longer
+            and int(t[0].item()) == 0
+            and bool((t[1:] >= t[:-1]).all())
+            and int(t[-1].item()) < max(longer)
+        ):
+            return (
+                f"a 1-D index tensor of {t.numel()} offsets into a tensor of {max(longer)} "
+                "elements (samples are concatenated, as for nn.EmbeddingBag)"
+            )
+    size_at = (
+        int(tensors[0].shape[batch_dim])
+        if tensors[0].ndim > batch_dim
+        else int(tensors[0].shape[0])
+    )
+    target = first_tensor(targets)
+    if target is not None and target.ndim >= 1 and size_at not in target.shape:
+        return (
+            f"the inputs' batch dimension has {size_at} entries but the targets have shape "
+            f"{list(target.shape)} (samples concatenated along one dimension?)"
+        )
+    return None
 
 
 def derangement(n: int) -> torch.Tensor:
@@ -194,10 +302,12 @@ def max_abs(tree: Any) -> float:
     return max(values, default=0.0)
 
 
-def prepare_batch(model: nn.Module, batch: Any, batch_dim: int = 0) -> tuple[Any, Any, BatchLayout]:
+def prepare_batch(
+    model: nn.Module, batch: Any, batch_dim: int = 0, take_samples: TakeSamples | None = None
+) -> tuple[Any, Any, BatchLayout]:
     """``(inputs, targets, layout)`` on the model's device; numpy arrays become tensors."""
     inputs, targets = split_batch(batch)
     device = model_device(model)
     inputs = to_device(as_tensors(inputs), device)
     targets = to_device(as_tensors(targets), device)
-    return inputs, targets, infer_layout(inputs, batch_dim)
+    return inputs, targets, infer_layout(inputs, batch_dim, targets, take_samples)

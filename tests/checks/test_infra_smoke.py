@@ -184,3 +184,37 @@ def test_shrink_downsamples_long_curves() -> None:
     small = shrink({"losses": curve, "nested": {"x": 0.123456789}})
     assert len(small["losses"]) == 20 and small["losses"][0] == 0.0
     assert small["losses"][-1] == 499.0 and small["nested"]["x"] == 0.123457
+
+
+def test_smoke_options_reach_the_suite_and_unknown_keys_are_named() -> None:
+    def no_zero_grad(model: nn.Module, batch: Any, opt: Any, step: int) -> torch.Tensor:
+        x, y = batch
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()  # gradients of every step add up
+        opt.step()
+        return loss
+
+    inputs = {
+        "model": mlp(),
+        "batch": (INPUTS, LABELS),
+        "loss_fn": nn.functional.cross_entropy,
+        "optimizer": adam,
+    }
+    ev = run_builtin("infra.2", {**inputs, "smoke_options": {"train_step": no_zero_grad}})
+    assert ev.status is Status.FAIL and "training_step" in ev.message
+    bad = run_builtin("infra.2", {**inputs, "smoke_options": {"train_stp": no_zero_grad}})
+    assert bad.status is Status.ERROR and "train_stp" in bad.message
+
+
+def test_a_fit_the_time_cap_cuts_short_is_not_a_pass() -> None:
+    slow = {
+        "model": mlp(),
+        "batch": (INPUTS, LABELS),
+        "loss_fn": nn.functional.cross_entropy,
+        "optimizer": lambda p: torch.optim.SGD(p, lr=1e-5),
+        "smoke_options": {"max_seconds": 1e-9, "checks": ["forward", "overfit_one_batch"]},
+    }
+    ev = run_builtin("infra.2", slow)
+    # Could not judge is never a pass: no point for a fit the clock cut short.
+    assert ev.status is Status.INCONCLUSIVE and "could not judge: overfit_one_batch" in ev.message
+    assert "max_seconds" in ev.next_step

@@ -882,6 +882,201 @@ def val_inside_train() -> Setup:
     )
 
 
+# ----------------------------------------------------------------------------- training steps
+# The team's own training step, ``train_step(model, (x, y), optimizer, step) -> loss``.
+
+TrainStepFn = Callable[[nn.Module, tuple[Any, Any], torch.optim.Optimizer, int], Any]
+
+
+def correct_step(model: nn.Module, batch: tuple[Any, Any], opt: Any, step: int) -> torch.Tensor:
+    x, y = batch
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def accumulating_step(scale: bool) -> TrainStepFn:
+    """Gradient accumulation over 4 micro-batches; ``scale=False`` forgets to divide."""
+
+    def step(model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int) -> torch.Tensor:
+        x, y = batch
+        opt.zero_grad()
+        total = torch.zeros(())
+        for xc, yc in zip(x.chunk(4), y.chunk(4), strict=True):
+            loss = F.cross_entropy(model(xc), yc)
+            (loss / 4 if scale else loss).backward()
+            total = total + loss.detach() / 4
+        opt.step()
+        return total
+
+    return step
+
+
+def scaler_step(misuse: bool) -> TrainStepFn:
+    """AMP's GradScaler; ``misuse=True`` steps the optimizer directly on scaled gradients."""
+    scalers: dict[int, Any] = {}
+
+    def step(model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int) -> torch.Tensor:
+        scaler = scalers.setdefault(id(opt), torch.amp.GradScaler("cpu"))
+        x, y = batch
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        scaler.scale(loss).backward()
+        if misuse:
+            opt.step()  # bug: the optimizer steps on scaled gradients
+            return loss
+        scaler.step(opt)  # unscales, skips the step on inf/NaN
+        scaler.update()
+        return loss
+
+    return step
+
+
+def scheduled_step(make: Callable[[Any], Any]) -> TrainStepFn:
+    """A per-batch LR scheduler built on the optimizer it is handed."""
+    schedulers: dict[int, Any] = {}
+
+    def step(model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int) -> torch.Tensor:
+        sched = schedulers.setdefault(id(opt), make(opt))
+        loss = correct_step(model, batch, opt, i)
+        sched.step()
+        return loss
+
+    return step
+
+
+def no_zero_grad_step(model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int) -> torch.Tensor:
+    x, y = batch
+    loss = F.cross_entropy(model(x), y)  # bug: gradients of every step add up
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def step_before_backward(
+    model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int
+) -> torch.Tensor:
+    x, y = batch
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    opt.step()  # bug: before backward
+    loss.backward()
+    return loss
+
+
+def zero_grad_after_backward(
+    model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int
+) -> torch.Tensor:
+    x, y = batch
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.zero_grad()  # bug: clears what backward just computed
+    opt.step()
+    return loss
+
+
+def eval_mode_step(model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int) -> torch.Tensor:
+    model.eval()  # bug: copied from the validation loop
+    return correct_step(model, batch, opt, i)
+
+
+def clip_to_zero_step(model: nn.Module, batch: tuple[Any, Any], opt: Any, i: int) -> torch.Tensor:
+    x, y = batch
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.0)  # bug: a 0 from a config
+    opt.step()
+    return loss
+
+
+def _step_setup(name: str, step: TrainStepFn, bug: str | None, dropout: bool = False) -> Setup:
+    Xtr, ytr, Xva, yva = standardized("digits")
+    model = (
+        nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 10))
+        if dropout
+        else _mlp(64, 10)
+    )
+    data = {"train": TensorDataset(Xtr, _long(ytr)), "val": TensorDataset(Xva, _long(yva))}
+    return Setup(
+        name,
+        bug,
+        model,
+        (Xtr[:BATCH], _long(ytr[:BATCH])),
+        nn.CrossEntropyLoss(),
+        _adam(1e-3),
+        data if bug is None else None,
+        kwargs={"train_step": step},
+        flags=("training_step",),
+    )
+
+
+def step_correct() -> Setup:
+    return _step_setup("team_step_correct", correct_step, None, dropout=True)
+
+
+def step_accumulation_scaled() -> Setup:
+    return _step_setup("team_step_accumulation_scaled", accumulating_step(True), None)
+
+
+def step_amp_scaler() -> Setup:
+    return _step_setup("team_step_amp_grad_scaler", scaler_step(False), None)
+
+
+def step_cosine_schedule() -> Setup:
+    sched = lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10_000)  # noqa: E731
+    return _step_setup("team_step_cosine_schedule", scheduled_step(sched), None)
+
+
+def step_missing_zero_grad() -> Setup:
+    return _step_setup("team_step_missing_zero_grad", no_zero_grad_step, "train_step")
+
+
+def step_optimizer_before_backward() -> Setup:
+    return _step_setup("team_step_step_before_backward", step_before_backward, "train_step")
+
+
+def step_zero_grad_after_backward() -> Setup:
+    return _step_setup("team_step_zero_grad_after_backward", zero_grad_after_backward, "train_step")
+
+
+def step_left_in_eval_mode() -> Setup:
+    return _step_setup("team_step_eval_mode", eval_mode_step, "train_step", dropout=True)
+
+
+def step_scheduler_to_zero() -> Setup:
+    sched = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)  # noqa: E731
+    return _step_setup("team_step_lr_to_zero", scheduled_step(sched), "train_step")
+
+
+def step_clip_to_zero() -> Setup:
+    return _step_setup("team_step_clip_to_zero", clip_to_zero_step, "train_step")
+
+
+def step_accumulation_unscaled() -> Setup:
+    return _step_setup("team_step_accumulation_unscaled", accumulating_step(False), "train_step")
+
+
+def step_scaler_misused() -> Setup:
+    return _step_setup("team_step_amp_scaler_misused", scaler_step(True), "train_step")
+
+
+STEP_CORRECT = (step_correct, step_accumulation_scaled, step_amp_scaler, step_cosine_schedule)
+STEP_BUGGY = (
+    step_missing_zero_grad,
+    step_optimizer_before_backward,
+    step_zero_grad_after_backward,
+    step_left_in_eval_mode,
+    step_scheduler_to_zero,
+    step_clip_to_zero,
+    step_accumulation_unscaled,
+    step_scaler_misused,
+)
+CORRECT.update({f.__name__: f for f in STEP_CORRECT})
+
+
 BUGGY: dict[str, Callable[[], Setup]] = {
     f.__name__: f
     for f in (
@@ -914,6 +1109,7 @@ BUGGY: dict[str, Callable[[], Setup]] = {
         shuffled_labels,
         random_label_reads,
         val_inside_train,
+        *STEP_BUGGY,
     )
 }
 
