@@ -191,7 +191,9 @@ def check_unit_tested(
     report = smoke.run(
         model, batch, loss_fn, optimizer=optimizer, data=data, seed=seed, **run_kwargs
     )
-    findings = smoke_findings(report)
+    findings: list[dict[str, Any]] = smoke_findings(report)
+    contract: dict[str, Any] | None
+    extra: list[dict[str, Any]]
     try:
         contract, extra = contract_findings(model, batch)
     except Exception as exc:  # the contract's forward pass itself failed
