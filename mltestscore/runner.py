@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Mapping
@@ -11,6 +12,10 @@ from mltestscore import registry
 from mltestscore.context import CheckContext
 from mltestscore.registry import CheckSpec, spec_for, threshold_problems
 from mltestscore.results import AutomatedEvidence, CheckResult, NotAutomated, Status
+
+# Progress of the checks that run (``pytest --log-cli-level=INFO`` streams it): a run that
+# sits silent for minutes looks hung.
+log = logging.getLogger("mltestscore.runner")
 
 
 def missing_inputs(spec: CheckSpec, available: Mapping[str, Any]) -> tuple[str, ...]:
@@ -74,6 +79,7 @@ def run_check(
     kwargs.update(overrides)
     if spec.wants_context:
         kwargs["context"] = context or CheckContext.default()
+    log.info("%s: running %s", spec.test_id, source)
     start = time.perf_counter()
     try:
         result = _coerce(spec, spec.func(**kwargs))
@@ -106,13 +112,15 @@ def run_check(
             "Fix the error above (in the check's inputs or the check itself) and rerun.",
             time.perf_counter() - start,
         )
+    seconds = time.perf_counter() - start
+    log.info("%s: %s in %.1f s", spec.test_id, result.status.value, seconds)
     return AutomatedEvidence(
         source,
         result.status,
         result.message,
         dict(result.evidence),
         result.next_step,
-        time.perf_counter() - start,
+        seconds,
     )
 
 
