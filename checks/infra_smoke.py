@@ -245,8 +245,7 @@ def check_unit_tested(
     if untimed:
         names = ", ".join(f["name"] for f in untimed)
         return CheckResult.inconclusive(
-            f"could not judge: {names} hit the wall-clock cap before its step budget "
-            f"({counts})",
+            f"could not judge: {names} hit the wall-clock cap before its step budget ({counts})",
             evidence,
             "Raise or drop the smoke suite's max_seconds (ml_smoke_options), or give a smaller "
             "batch: a fit cut short by the clock is not a verdict.",

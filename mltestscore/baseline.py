@@ -49,9 +49,7 @@ from mltestscore.results import NotAutomated
 FORMAT = "mltestscore-baseline"
 FORMAT_VERSION = 1
 _HEADER_KEYS = frozenset({"format", "format_version"})
-UPDATE_HINT = (
-    "record it with `pytest --ml-score --ml-score-update-baseline` and commit the file"
-)
+UPDATE_HINT = "record it with `pytest --ml-score --ml-score-update-baseline` and commit the file"
 
 
 class BaselineError(ValueError):

@@ -21,7 +21,7 @@ from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_monitor_perf import INPUTS, model_predict  # noqa: E402
+from test_monitor_perf import INPUTS, model_predict
 
 BUSY = "while True:\n    pass\n"
 
