@@ -211,7 +211,9 @@ def privacy_controls(
 ) -> CheckResult:
     """No PII (emails, phones, card numbers, national IDs, IPs) outside declared columns.
 
-    Input: ``train_data`` — a DataFrame, a table path or ``(X_frame, y)``;
+    Input: ``train_data`` — a DataFrame, a table path or ``(X_frame, y)``; a
+    Polars frame, Parquet folder/dataset or Spark DataFrame is scanned on a
+    seeded sample of ``max_rows`` rows its engine draws;
     image/tensor data is *not automated* (a regex scan cannot see PII in pixels:
     record a reviewed privacy assessment instead). Settings:
     ``[tool.mltestscore] pii_allowed_columns`` (names or globs of columns that may
@@ -231,12 +233,17 @@ def privacy_controls(
         features, labels = train_data
         if isinstance(features, pd.DataFrame):  # (X, y): scan the features and the labels
             train_data = features.assign(**{"<target>": np.asarray(labels)})
-    if not isinstance(train_data, (pd.DataFrame, str, Path)):
+    from mltestscore.checks.engines import is_engine_data
+
+    streamed = is_engine_data(train_data) and not (  # Polars, Parquet datasets, Spark
+        isinstance(train_data, (str, Path)) and Path(train_data).is_file()
+    )
+    if not isinstance(train_data, (pd.DataFrame, str, Path)) and not streamed:
         raise NotAutomated(
             f"train_data is {type(train_data).__name__}, not a table: a PII scan needs text "
             "columns; record a reviewed privacy assessment for image/tensor data"
         )
-    frame = as_frame(train_data, "train_data")
+    frame = train_data if streamed else as_frame(train_data, "train_data")
     options = context.options if context is not None else {}
     allowed_patterns = list(options.get("pii_allowed_columns", []))
     controls = options.get("access_controls")

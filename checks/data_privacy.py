@@ -12,6 +12,11 @@ regexes off cells that cannot match. Integer columns are scanned as strings for
 card numbers only, and flagged only when most values are card numbers (random
 IDs are Luhn-valid 10% of the time). Float, boolean and datetime columns cannot
 hold these patterns and are skipped (listed in the evidence).
+
+Polars frames (eager or lazy), Parquet datasets and Spark DataFrames are scanned
+on a seeded sample of at most ``max_rows`` rows of their text and integer
+columns, drawn by their engine (:func:`mltestscore.checks.engines.sample`): the
+rest of the data never leaves it. ``PiiScan.engine`` records which one ran.
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ class PiiScan:
     skipped_columns: tuple[str, ...]
     sampled_rows: int
     suspicious_names: tuple[str, ...]  # column names that suggest PII though no value matched
+    engine: str = "pandas"  # where the rows were sampled (pandas, polars, parquet, spark)
 
 
 def luhn_valid(digits: Sequence[str]) -> np.ndarray:
@@ -192,6 +198,11 @@ def scan(
     allowed: Callable[[str], bool] = lambda column: False,
 ) -> PiiScan:
     """Scan every text (and integer) column of ``frame`` for PII (see module doc)."""
+    from mltestscore.checks import engines
+
+    engine = engines.engine_of(frame)
+    if engine not in (None, "pandas"):
+        return _scan_engine(frame, str(engine), max_rows, numeric_min_rate, seed, allowed)
     findings: list[PiiFinding] = []
     scanned: list[str] = []
     skipped: list[str] = []
@@ -229,6 +240,30 @@ def scan(
     return PiiScan(tuple(findings), tuple(scanned), tuple(skipped), sampled, tuple(suspicious))
 
 
+def _scan_engine(
+    data: Any,
+    engine: str,
+    max_rows: int,
+    numeric_min_rate: float,
+    seed: int,
+    allowed: Callable[[str], bool],
+) -> PiiScan:
+    """Scan a sample drawn by the engine holding ``data`` (text and integer columns only)."""
+    from mltestscore.checks import engines
+
+    kinds = engines.column_kinds(data)
+    wanted = [c for c, k in kinds.items() if k in ("text", "integer")]
+    others = tuple(c for c, k in kinds.items() if k not in ("text", "integer"))
+    if not wanted:
+        return PiiScan((), (), others, 0, tuple(c for c in others if suggests_pii(c)), engine)
+    sample = engines.sample(data, wanted, max_rows, seed)
+    found = scan(sample, max_rows=max_rows, numeric_min_rate=numeric_min_rate, seed=seed,
+                 allowed=allowed)  # fmt: skip
+    suspicious = found.suspicious_names + tuple(c for c in others if suggests_pii(c))
+    return PiiScan(found.findings, found.scanned_columns, found.skipped_columns + others,
+                   found.sampled_rows, suspicious, engine)  # fmt: skip
+
+
 def judge(result: PiiScan, allowed_patterns: Sequence[str], controls: Any) -> CheckResult:
     """FAIL on PII outside allowed columns; WARN on allowed PII without access controls."""
     blocked = [f for f in result.findings if not f.allowed]
@@ -242,6 +277,7 @@ def judge(result: PiiScan, allowed_patterns: Sequence[str], controls: Any) -> Ch
         "pii_allowed_columns": allowed_patterns,
         "access_controls": controls,
         "suspicious_column_names": list(result.suspicious_names),
+        "engine": result.engine,
     }
     if blocked:
         return CheckResult.failed(

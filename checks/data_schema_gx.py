@@ -2,7 +2,9 @@
 
 Great Expectations is the ``gx`` extra and is imported only here, on use. The
 suite runs in an in-memory ephemeral context (no project directory, analytics
-and progress bars off). Its results become a :class:`SchemaReport` with counts
+and progress bars off), on a pandas datasource for pandas frames and on a Spark
+datasource for Spark DataFrames (the expectations become Spark jobs; no rows
+are pulled into pandas). Its results become a :class:`SchemaReport` with counts
 per column and expectation; the ``partial_unexpected_list`` values are dropped.
 """
 
@@ -79,7 +81,25 @@ def validate_gx(suite: Any, frame: pd.DataFrame, *, lazy: bool = True) -> Schema
     result = batch.validate(
         suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 3}
     )
-    rows = len(frame)
+    return _gx_report(result, len(frame), [str(c) for c in frame.columns], lazy=lazy)
+
+
+def validate_gx_spark(suite: Any, data: Any, *, lazy: bool = True) -> SchemaReport:
+    """Run ``suite`` on a Spark DataFrame through GX's Spark datasource."""
+    gx = import_gx()
+    context = _ephemeral_context(gx)
+    source = context.data_sources.add_spark("mltestscore")
+    batch_definition = source.add_dataframe_asset("data").add_batch_definition_whole_dataframe(
+        "all"
+    )
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": data})
+    result = batch.validate(
+        suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 3}
+    )
+    return _gx_report(result, int(data.count()), [str(c) for c in data.columns], lazy=lazy)
+
+
+def _gx_report(result: Any, rows: int, data_columns: list[str], *, lazy: bool) -> SchemaReport:
     failures: list[SchemaFailure] = []
     failing: dict[str, int] = {}
     checked: list[str] = []
@@ -114,6 +134,4 @@ def validate_gx(suite: Any, frame: pd.DataFrame, *, lazy: bool = True) -> Schema
             failing[column] = max(failing.get(column, 0), int(count))
         if not lazy:
             break
-    return _report(
-        "great_expectations", rows, failures, failing, checked, [str(c) for c in frame.columns]
-    )
+    return _report("great_expectations", rows, failures, failing, checked, data_columns)

@@ -75,9 +75,18 @@ def as_frame(data: Any, what: str) -> pd.DataFrame:
     if isinstance(data, (str, Path)):
         data = read_table(data, what)
     if not isinstance(data, pd.DataFrame):
+        from mltestscore.checks.engines import engine_of
+
+        engine = engine_of(data)
+        hint = (
+            f" ({engine} data: the drift statistics, schema checks and PII scan read it on its "
+            "own engine — pass it to stats.compare / schema.validate / data.5 directly)"
+            if engine not in (None, "pandas")
+            else ""
+        )
         raise TypeError(
             f"{what}: expected a pandas DataFrame or a path to a CSV/Parquet/JSONL file, "
-            f"got {type(data).__name__}"
+            f"got {type(data).__module__.split('.')[0]}.{type(data).__name__}{hint}"
         )
     if len(data) == 0 or data.shape[1] == 0:
         raise ValueError(f"{what} is empty ({data.shape[0]} rows × {data.shape[1]} columns)")

@@ -48,6 +48,12 @@ def reference_features(
         reference = train_data[0]  # (X, y): the features are X
     if isinstance(reference, Mapping) and "format" in reference:
         reference = stats.ReferenceSummary.from_dict(reference)
+    from mltestscore.checks import engines
+
+    if not isinstance(reference, pd.DataFrame) and engines.is_engine_data(reference):
+        # Polars, Parquet datasets, Spark: summarized where the data lives, never pulled in.
+        kinds = engines.column_kinds(reference)
+        reference = stats.summarize(reference, columns=[c for c in wanted if c in kinds] or None)
     if isinstance(reference, stats.ReferenceSummary):
         names = set(reference.names)
     elif isinstance(reference, pd.DataFrame):

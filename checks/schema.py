@@ -3,9 +3,13 @@
 :func:`validate` is shared by data.1 (training data) and monitor.2 (serving
 inputs). It accepts
 
-- a pandera ``DataFrameSchema`` or ``DataFrameModel`` class (pandas backend),
+- a pandera ``DataFrameSchema`` or ``DataFrameModel`` class: ``pandera.pandas``
+  for pandas frames and table paths, ``pandera.polars`` for Polars frames (eager
+  or lazy), Parquet paths and ``pyarrow`` datasets (scanned lazily, never read
+  into pandas), ``pandera.pyspark`` for Spark DataFrames,
 - a Great Expectations 1.x ``ExpectationSuite`` (validated in an in-memory
-  ephemeral context; the ``gx`` extra, imported only when such a suite is given),
+  ephemeral context; the ``gx`` extra, imported only when such a suite is given)
+  on a pandas frame, or on a Spark DataFrame through GX's Spark datasource,
 - a :class:`TensorSchema` for image/tensor data (numpy arrays, torch tensors,
   ``(X, y)`` pairs, datasets of ``(x, y)`` items),
 - or a path to a JSON file holding a pandera schema (``schema.to_json()``) or a
@@ -175,27 +179,87 @@ def validate(schema: Any, data: Any, *, lazy: bool = True, what: str = "data") -
 
         tensor_report: SchemaReport = validate_tensor(schema, data, lazy=lazy, what=what)
         return tensor_report
-    if is_gx_suite(schema):
-        from mltestscore.checks.data_schema_gx import validate_gx
+    from mltestscore.checks.engines import engine_of
 
+    engine = engine_of(data)
+    if is_gx_suite(schema):
+        from mltestscore.checks.data_schema_gx import validate_gx, validate_gx_spark
+
+        if engine == "spark":
+            spark_report: SchemaReport = validate_gx_spark(schema, data, lazy=lazy)
+            return spark_report
         gx_report: SchemaReport = validate_gx(schema, _frame(data, what), lazy=lazy)
         return gx_report
-    from mltestscore.checks.data_schema_pandera import as_pandera_schema, validate_pandera
+    from mltestscore.checks import data_schema_pandera as adapter
 
-    pandera_schema = as_pandera_schema(schema)
+    pandera_schema = adapter.as_pandera_schema(schema)
     if pandera_schema is None:
         raise TypeError(
-            "schema: expected a pandera DataFrameSchema or DataFrameModel, a Great "
-            "Expectations ExpectationSuite, a mltestscore.checks.schema.TensorSchema or a "
-            f"path to a schema JSON file; got {type(schema).__name__}"
+            "schema: expected a pandera DataFrameSchema or DataFrameModel (pandas, Polars or "
+            "PySpark backend), a Great Expectations ExpectationSuite, a "
+            "mltestscore.checks.schema.TensorSchema or a path to a schema JSON file; got "
+            f"{type(schema).__module__}.{type(schema).__name__}"
         )
-    pandera_report: SchemaReport = validate_pandera(pandera_schema, _frame(data, what), lazy=lazy)
+    backend = adapter.backend_of(pandera_schema)
+    if backend == "polars":
+        polars_report: SchemaReport = adapter.validate_polars(
+            pandera_schema, _polars(data, what), lazy=lazy
+        )
+        return polars_report
+    if backend == "pyspark":
+        if engine != "spark":
+            raise TypeError(
+                f"{what}: a pandera.pyspark schema validates Spark DataFrames, got "
+                f"{type(data).__name__}; use a pandera.pandas or pandera.polars schema"
+            )
+        pyspark_report: SchemaReport = adapter.validate_pyspark(pandera_schema, data)
+        return pyspark_report
+    pandera_report: SchemaReport = adapter.validate_pandera(
+        pandera_schema, _frame(data, what), lazy=lazy
+    )
     return pandera_report
+
+
+def _polars(data: Any, what: str) -> Any:
+    """Polars data for pandera's Polars backend: frames as they are, Parquet scanned lazily."""
+    from mltestscore.checks.engines import engine_of
+
+    engine = engine_of(data)
+    if engine in ("polars", "polars-lazy") and type(data).__module__.startswith("polars"):
+        return data
+    import polars as pl
+
+    if engine == "parquet":
+        source: Any = getattr(data, "files", None) or str(data)
+        if isinstance(data, (str, Path)) and Path(data).is_dir():
+            source = str(Path(data) / "**" / "*.parquet")
+        return pl.scan_parquet(source)
+    if engine == "polars":  # a pyarrow Table
+        return pl.from_arrow(data)
+    if isinstance(data, (str, Path)):
+        from mltestscore.checks.data_tables import read_table
+
+        return pl.from_pandas(read_table(data, what))
+    raise TypeError(
+        f"{what}: a pandera.polars schema validates Polars frames or Parquet data, got "
+        f"{type(data).__name__}; use a pandera.pandas schema for pandas frames"
+    )
 
 
 def _frame(data: Any, what: str) -> pd.DataFrame:
     from mltestscore.checks.data_tables import as_frame
+    from mltestscore.checks.engines import engine_of
 
+    engine = engine_of(data)
+    if engine in ("polars", "polars-lazy", "spark") or (
+        engine == "parquet" and not isinstance(data, (str, Path))
+    ):
+        raise TypeError(
+            f"{what} is a {engine} table: validate it with a pandera.polars schema (Polars, "
+            "Parquet) or a pandera.pyspark schema / Great Expectations suite (Spark), which "
+            "run on the engine the data lives in; a pandas schema would pull every row into "
+            "pandas"
+        )
     if not isinstance(data, (pd.DataFrame, str, Path)):
         raise TypeError(
             f"{what}: a table schema (pandera / Great Expectations) needs a pandas DataFrame "

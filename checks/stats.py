@@ -44,6 +44,17 @@ p-value flags differences nobody cares about, and with fifty rows an effect size
 alone flags noise. ``ColumnDrift.tests`` names the tests that fired.
 Everything is vectorized: one sort per numeric column, then matrix operations
 over all columns (:mod:`mltestscore.checks.stats_distances`).
+
+Data bigger than memory: ``summarize`` and ``compare`` also take Polars frames
+(eager or lazy), Parquet files/folders, ``pyarrow`` tables/datasets and Spark
+DataFrames, computed on that engine (:mod:`mltestscore.checks.engines`); the
+report's ``engine`` (and ``to_evidence()["engine"]``) says which one ran, and a
+summary's ``provenance`` whether its edges are exact or sketched (with the rank
+error). The current side may also be a :class:`CurrentCounts` — counts made per
+chunk or partition (``engines.current_counts``) and added with ``merge`` — and
+reference summaries of parts counted with shared edges add up with
+:func:`merge_summaries`. Counts are exact on every engine; only sketched edges
+move, by at most their rank error, so verdicts match the pandas path's.
 """
 
 from __future__ import annotations
@@ -57,6 +68,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mltestscore.checks import engines
+from mltestscore.checks.engine_counts import (
+    CategoryCounts,
+    CurrentCounts,
+    NumericCounts,
+    merge_summaries,
+)
 from mltestscore.checks.stats_distances import (
     chi_square,
     js_distance,
@@ -79,6 +97,7 @@ from mltestscore.checks.stats_summary import (
 __all__ = [
     "CategoricalSummary",
     "ColumnDrift",
+    "CurrentCounts",
     "DriftReport",
     "NumericSummary",
     "ReferenceSummary",
@@ -87,6 +106,7 @@ __all__ = [
     "js_distance",
     "ks_from_counts",
     "linf_distance",
+    "merge_summaries",
     "proportion_test",
     "psi",
     "summarize",
@@ -123,6 +143,8 @@ class DriftReport:
     missing_columns: tuple[str, ...] = ()  # in the reference, absent from current data
     new_columns: tuple[str, ...] = ()  # in current data, absent from the reference
     compared: tuple[str, ...] = field(default=(), repr=False)
+    engine: str = "pandas"  # where the current counts were computed
+    reference_provenance: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def drifted_columns(self) -> tuple[str, ...]:
@@ -146,6 +168,8 @@ class DriftReport:
             "new_columns": list(self.new_columns),
             "columns": [c.to_dict() for c in rows[:max_rows]],
             "columns_not_shown": max(0, len(rows) - max_rows),
+            "engine": self.engine,
+            **({"reference": dict(self.reference_provenance)} if self.reference_provenance else {}),
         }
 
 
@@ -214,6 +238,43 @@ def _categorical_counts(
     return out, int(series.isna().sum())
 
 
+def _current_counts(
+    summary: ReferenceSummary, current: object, columns: Sequence[str] | None
+) -> CurrentCounts | None:
+    """Engine-side counts of ``current`` (None: a pandas frame, counted here)."""
+    if isinstance(current, CurrentCounts):
+        return current
+    if engines.is_engine_data(current):
+        return engines.current_counts(summary, current, columns)
+    return None
+
+
+def _numeric_from(
+    summary: NumericSummary, counts: CurrentCounts
+) -> tuple[npt.NDArray[np.float64], int, float]:
+    part = counts.columns.get(summary.name)
+    if not isinstance(part, NumericCounts) or part.edges != summary.edges:
+        raise ValueError(
+            f"current counts of {summary.name!r} were not made with this reference summary's "
+            "edges: count the current data with the same summary"
+        )
+    mean = part.mean if part.finite else float("nan")
+    return np.asarray(part.counts, dtype=np.float64), part.nan_count, mean
+
+
+def _categorical_from(
+    summary: CategoricalSummary, counts: CurrentCounts
+) -> tuple[npt.NDArray[np.float64], int]:
+    part = counts.columns.get(summary.name)
+    if not isinstance(part, CategoryCounts):
+        raise ValueError(f"current counts of {summary.name!r} are not categorical counts")
+    known = set(summary.categories)
+    out = np.zeros(len(summary.categories) + 1)
+    out[:-1] = [part.values.get(c, 0) for c in summary.categories]
+    out[-1] = part.other + sum(v for k, v in part.values.items() if k not in known)
+    return out, part.nan_count
+
+
 def _resolve(
     reference: object, columns: Iterable[str] | None, categorical: Iterable[str]
 ) -> ReferenceSummary:
@@ -243,11 +304,19 @@ def compare(
         raise ValueError(f"psi_bins must be >= 2, got {psi_bins}")
     columns = None if columns is None else [str(c) for c in columns]
     summary = _resolve(reference, columns, categorical)
-    frame = as_frame(current, "current data")
+    counts = _current_counts(summary, current, columns)
+    if counts is None:
+        frame = as_frame(current, "current data")
+        current_list = [str(c) for c in frame.columns]
+        n_current, engine = len(frame), "pandas"
+    else:
+        if counts.n_rows == 0:
+            raise ValueError("current data has no rows")
+        current_list, n_current, engine = list(counts.names), counts.n_rows, counts.engine
     wanted = summary.names if columns is None else tuple(columns)
-    current_names = {str(c) for c in frame.columns}
+    current_names = set(current_list)
     missing = tuple(c for c in wanted if c not in current_names)
-    new = tuple(c for c in frame.columns.map(str) if c not in set(summary.names))
+    new = tuple(c for c in current_list if c not in set(summary.names))
     compared = [summary.column(c) for c in wanted if c in current_names]
     numeric = [c for c in compared if isinstance(c, NumericSummary)]
     cats = [c for c in compared if isinstance(c, CategoricalSummary)]
@@ -257,7 +326,10 @@ def compare(
     }  # fmt: skip
     results: dict[str, ColumnDrift] = {}
     if numeric:
-        pairs = [_numeric_counts(s, frame[s.name]) for s in numeric]
+        pairs = [
+            _numeric_counts(s, frame[s.name]) if counts is None else _numeric_from(s, counts)
+            for s in numeric
+        ]
         ref = _padded([np.asarray(s.counts, dtype=np.float64) for s in numeric])
         cur = _padded([p[0] for p in pairs])
         d, d_p = ks_from_counts(ref, cur)
@@ -276,7 +348,12 @@ def compare(
         stats["mean_current"] = np.array([p[2] for p in pairs])
         _judge(results, numeric, stats, (cur.sum(axis=1), _nan_counts(pairs)), thresholds)
     if cats:
-        cat_pairs = [_categorical_counts(s, frame[s.name]) for s in cats]
+        cat_pairs = [
+            _categorical_counts(s, frame[s.name])
+            if counts is None
+            else _categorical_from(s, counts)
+            for s in cats
+        ]
         ref = _padded([np.asarray(s.counts, dtype=np.float64) for s in cats])
         cur = _padded([p[0] for p in cat_pairs])
         stats = {"linf": linf_distance(ref, cur), "psi": psi(ref, cur), "js": js_distance(ref, cur)}
@@ -285,8 +362,9 @@ def compare(
             stats["other_share"] = np.array([p[0][-1] / p[0].sum() for p in cat_pairs])
         _judge(results, cats, stats, (cur.sum(axis=1), _nan_counts(cat_pairs)), thresholds)
     ordered = tuple(results[c.name] for c in compared)
-    return DriftReport(ordered, thresholds, summary.n_rows, len(frame), missing, new,
-                       tuple(c.name for c in compared))  # fmt: skip
+    return DriftReport(ordered, thresholds, summary.n_rows, n_current, missing, new,
+                       tuple(c.name for c in compared), engine,
+                       dict(summary.provenance))  # fmt: skip
 
 
 def _nan_counts(pairs: Sequence[tuple[Any, ...]]) -> npt.NDArray[np.float64]:

@@ -16,8 +16,8 @@ numeric; everything else (strings, categories, bools, objects) is categorical;
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,8 @@ class ReferenceSummary:
 
     columns: tuple[ColumnSummary, ...]
     n_rows: int
+    # how it was computed: engine, exact or sketched quantiles and the sketch's rank error
+    provenance: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -110,6 +112,7 @@ class ReferenceSummary:
             "version": FORMAT_VERSION,
             "n_rows": self.n_rows,
             "columns": [c.to_dict() for c in self.columns],
+            **({"provenance": dict(self.provenance)} if self.provenance else {}),
         }
 
     @classmethod
@@ -137,7 +140,7 @@ class ReferenceSummary:
                 ))  # fmt: skip
             else:
                 raise ValueError(f"column {raw.get('name')!r}: unknown kind {raw['kind']!r}")
-        return cls(tuple(cols), int(data["n_rows"]))
+        return cls(tuple(cols), int(data["n_rows"]), dict(data.get("provenance") or {}))
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
@@ -213,29 +216,38 @@ def interval_counts(
 
 
 def summarize_numeric(
-    name: str, values: npt.NDArray[np.float64], n_quantiles: int
+    name: str,
+    values: npt.NDArray[np.float64],
+    n_quantiles: int,
+    edges: Sequence[float] | None = None,
 ) -> NumericSummary:
+    """Quantile-bin counts of one column; given ``edges`` (a shared plan) replace the quantiles."""
     ordered = np.sort(values)  # NaN sort last
     n_valid = int(np.count_nonzero(~np.isnan(ordered)))
     valid = ordered[:n_valid]
-    if n_valid == 0:
+    if edges is not None:
+        cut = np.asarray(edges, dtype=np.float64)
+    elif n_valid == 0:
         return NumericSummary(name, (), (0,), len(values), None, None)  # all missing
-    idx = np.unique(np.round(np.linspace(0, n_valid - 1, n_quantiles + 1)[1:-1]).astype(np.int64))
-    edges = np.unique(valid[idx]) if idx.size else valid[:1]
-    counts = interval_counts(valid, edges)
+    else:
+        idx = np.unique(
+            np.round(np.linspace(0, n_valid - 1, n_quantiles + 1)[1:-1]).astype(np.int64)
+        )
+        cut = np.unique(valid[idx]) if idx.size else valid[:1]
+    counts = interval_counts(valid, cut)
     lo = int(np.searchsorted(valid, -np.inf, side="right"))  # sorted: ±inf sit at the ends
     finite = valid[lo : int(np.searchsorted(valid, np.inf, side="left"))]
     mean = float(finite.mean()) if finite.size else None
     std = float(finite.std()) if finite.size else None
     return NumericSummary(
-        name, tuple(edges.tolist()), tuple(int(c) for c in counts), len(values) - n_valid, mean, std
+        name, tuple(cut.tolist()), tuple(int(c) for c in counts), len(values) - n_valid, mean, std
     )
 
 
-def summarize_categorical(name: str, series: pd.Series, top_k: int) -> CategoricalSummary:
+def summarize_categorical(name: str, series: pd.Series, top_k: int | None) -> CategoricalSummary:
     counts = category_counts(series).sort_values(ascending=False, kind="stable")
     kept = counts.iloc[:top_k]
-    other = int(counts.iloc[top_k:].sum())
+    other = 0 if top_k is None else int(counts.iloc[top_k:].sum())
     return CategoricalSummary(
         name,
         tuple(str(k) for k in kept.index),
@@ -250,13 +262,31 @@ def summarize(
     columns: Iterable[str] | None = None,
     categorical: Iterable[str] = (),
     n_quantiles: int = DEFAULT_QUANTILES,
-    top_k: int = DEFAULT_TOP_K,
+    top_k: int | None = DEFAULT_TOP_K,
+    edges: Mapping[str, Sequence[float]] | None = None,
 ) -> ReferenceSummary:
-    """Summarize reference data once: quantile-bin counts or top-k frequencies per column."""
+    """Summarize reference data once: quantile-bin counts or top-k frequencies per column.
+
+    ``data`` may also be a Polars frame (eager or lazy), a Parquet file/dataset
+    path, a pyarrow Table/Dataset or a Spark DataFrame: the summary is then built
+    by that engine (:mod:`mltestscore.checks.engines`) without pandas.
+    ``edges`` (column → edges, e.g. ``engine_counts.edges_of(plan)``) replaces the
+    quantile cut of those columns, so summaries of parts counted with the same
+    edges (and ``top_k=None``) merge exactly
+    (:func:`mltestscore.checks.engine_counts.merge_summaries`).
+    """
     if n_quantiles < 2:
         raise ValueError(f"n_quantiles must be >= 2, got {n_quantiles}")
-    if top_k < 1:
-        raise ValueError(f"top_k must be >= 1, got {top_k}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be >= 1 (or None: keep every value), got {top_k}")
+    from mltestscore.checks import engines
+
+    if engines.engine_of(data) not in (None, "pandas"):
+        summary: ReferenceSummary = engines.summarize(
+            data, columns=columns, categorical=categorical, n_quantiles=n_quantiles,
+            top_k=top_k, edges=edges,
+        )  # fmt: skip
+        return summary
     frame = as_frame(data, "reference data")
     names = [str(c) for c in frame.columns] if columns is None else [str(c) for c in columns]
     missing = [c for c in names if c not in frame.columns]
@@ -267,7 +297,8 @@ def summarize(
     for name in names:
         series = frame[name]
         if name not in forced and is_numeric(series):
-            out.append(summarize_numeric(name, numeric_values(series), n_quantiles))
+            planned = None if edges is None else edges.get(name)
+            out.append(summarize_numeric(name, numeric_values(series), n_quantiles, planned))
         else:
             out.append(summarize_categorical(name, series, top_k))
     return ReferenceSummary(tuple(out), len(frame))
