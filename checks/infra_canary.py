@@ -7,6 +7,9 @@ dynamic batch axis; ``onnx-dynamo`` uses the ``torch.export`` one) or TorchScrip
 command line with ``{artifact}``, ``{inputs}``, ``{outputs}``, ``{report}`` and
 ``{python}`` placeholders that writes the outputs as ``.npy``), else
 :mod:`mltestscore.checks.infra_serve` run as a script with ``sys.executable``.
+A scikit-learn estimator or pipeline without ``export_fn``/``serve_command`` is
+converted by skl2onnx and served by onnxruntime in the same way
+(:mod:`mltestscore.checks.integrations.sklearn_onnx`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from mltestscore.checks.infra_arrays import compare_outputs, is_torch_module, rounded, to_numpy
+from mltestscore.checks.infra_arrays import (
+    compare_outputs,
+    is_sklearn_estimator,
+    is_torch_module,
+    rounded,
+    to_numpy,
+)
 from mltestscore.checks.infra_canary_process import serve_in_subprocess
 from mltestscore.checks.infra_export import (
     ExportFailed,
@@ -29,7 +38,12 @@ from mltestscore.checks.infra_export import (
     export_team,
     format_of,
 )
-from mltestscore.checks.infra_predict import default_predict, model_device_dtype, torch_forward
+from mltestscore.checks.infra_predict import (
+    default_predict,
+    model_device_dtype,
+    take_rows,
+    torch_forward,
+)
 from mltestscore.results import CheckResult, NotAutomated
 
 
@@ -78,27 +92,43 @@ def check_canary(
 ) -> CheckResult:
     """Export, serve in a separate process, compare; judge (see infra.6)."""
     torch_model = is_torch_module(model)
-    if not torch_model and (export_fn is None or serve_command is None):
+    sklearn = not torch_model and export_fn is None and serve_command is None and is_sklearn(model)
+    if not torch_model and not sklearn and (export_fn is None or serve_command is None):
         raise NotAutomated(
             f"no built-in exporter for {type(model).__name__}: define ml_export_fn "
             "(model, path, example) -> path and ml_serve_command for its serving runtime"
         )
-    inputs = canary_array(canary_inputs)
-    if torch_model and inputs.dtype.kind == "f":
-        inputs = inputs.astype(_numpy_float(model))
-    expected = torch_forward(model, inputs) if torch_model else default_predict(model, inputs)
-    fmt = choose_format(export_format) if export_fn is None else "custom"
+    if sklearn:  # skl2onnx + onnxruntime, see mltestscore.checks.integrations.sklearn_onnx
+        from mltestscore.checks.integrations import sklearn_onnx
+
+        sklearn_onnx.require_runtime()
+        frame, inputs = sklearn_onnx.canary_frame(canary_inputs)
+        expected = sklearn_onnx.expected_outputs(model, frame)
+        serve_command = sklearn_onnx.SERVE_COMMAND
+    else:
+        inputs = canary_array(canary_inputs)
+        if torch_model and inputs.dtype.kind == "f":
+            inputs = inputs.astype(_numpy_float(model))
+        expected = torch_forward(model, inputs) if torch_model else default_predict(model, inputs)
+    fmt = choose_format(export_format) if export_fn is None and not sklearn else "custom"
     evidence: dict[str, Any] = {
         "canary_inputs": int(inputs.shape[0]),
         "input_shape": [int(d) for d in inputs.shape],
-        "export": "export_fn" if export_fn is not None else fmt,
-        "serving": "serve_command" if serve_command else "separate python process (infra_serve)",
+        "export": "export_fn" if export_fn is not None else "skl2onnx" if sklearn else fmt,
+        "serving": "separate python process (onnxruntime, sklearn_serve)"
+        if sklearn
+        else "serve_command"
+        if serve_command
+        else "separate python process (infra_serve)",
     }
     with tempfile.TemporaryDirectory(prefix="mltestscore-canary-") as tmp:
         directory = Path(tmp)
         start = time.perf_counter()
         try:
-            if export_fn is not None:
+            if sklearn:
+                artifact = sklearn_onnx.export(model, take_rows(frame, 1), directory)
+                fmt = "onnx"
+            elif export_fn is not None:
                 artifact = export_team(export_fn, model, _example(model, inputs), directory)
                 fmt = format_of(artifact)
             else:
@@ -108,7 +138,10 @@ def check_canary(
             return CheckResult.failed(
                 f"export failed, nothing can be canaried: {exc}",
                 evidence,
-                "Replace the unsupported operation, or export with another format "
+                "Register a skl2onnx converter for the estimator, or define ml_export_fn "
+                "and ml_serve_command."
+                if sklearn
+                else "Replace the unsupported operation, or export with another format "
                 '(export_format = "torchscript" / "onnx-dynamo") or your own ml_export_fn.',
             )
         evidence.update(
@@ -179,6 +212,13 @@ def check_canary(
     return CheckResult.passed(
         summary + f"; latency p50 {lat['p50_ms']:.3g} ms, p95 {p95:.3g} ms per input", evidence
     )
+
+
+def is_sklearn(model: Any) -> bool:
+    """A scikit-learn estimator or Pipeline (served through skl2onnx + onnxruntime)."""
+    from sklearn.base import BaseEstimator
+
+    return isinstance(model, BaseEstimator) and is_sklearn_estimator(model)
 
 
 def _numpy_float(model: Any) -> Any:

@@ -3,7 +3,9 @@
 Torch modules: forward hooks on every submodule record, in the order outputs are
 produced, the module's output shape, dtype, mean/std/min/max and NaN/Inf counts;
 when ``forward`` raises, the module that was running (the deepest one entered
-and not left) is named. scikit-learn ``Pipeline``: each step's output.
+and not left) is named. scikit-learn estimators and pipelines: see
+:mod:`mltestscore.checks.infra_trace_sklearn` (each step's output, a tree's decision
+path, a linear model's per-feature contributions).
 """
 
 from __future__ import annotations
@@ -157,37 +159,6 @@ def trace_torch(model: Any, example: Any) -> Trace:
     return trace
 
 
-def is_sklearn_pipeline(model: Any) -> bool:
-    return hasattr(model, "steps") and isinstance(getattr(model, "steps", None), list)
-
-
-def trace_sklearn(pipeline: Any, example: Any) -> Trace:
-    """Each step's output for ``example``: transforms, then the final step's predict."""
-    trace = Trace(kind="sklearn")
-    data = example
-    start = time.perf_counter()
-    steps = [(n, s) for n, s in pipeline.steps if s is not None and s != "passthrough"]
-    for index, (name, step) in enumerate(steps):
-        last = index == len(steps) - 1
-        try:
-            call = step.predict if last and hasattr(step, "predict") else step.transform
-            data = call(data)
-        except Exception as exc:
-            trace.error = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:400]
-            trace.raised_in = f"{name} ({type(step).__name__})"
-            break
-        row = {
-            "step": index + 1,
-            "module": name,
-            "type": type(step).__name__,
-            "call": "predict" if last and hasattr(step, "predict") else "transform",
-        }
-        row.update(output_stats(data))
-        trace.rows.append(row)
-    trace.seconds = time.perf_counter() - start
-    return trace
-
-
 def pick_example(example: Any, canary_inputs: Any, batch: Any) -> Any:
     """``example``, else the first row of ``canary_inputs`` or of the batch's inputs."""
     if example is not None:
@@ -207,13 +178,15 @@ def check_debuggable(model: Any, example: Any, *, max_rows: int) -> CheckResult:
     """Trace ``example`` and judge the trace."""
     if is_torch_module(model):
         trace = trace_torch(model, example)
-    elif is_sklearn_pipeline(model):
-        trace = trace_sklearn(model, example)
     else:
-        raise NotAutomated(
-            f"{type(model).__name__} has no steps to trace; infra.5 traces "
-            "torch modules and scikit-learn Pipelines"
-        )
+        from mltestscore.checks.infra_trace_sklearn import is_sklearn_model, trace_estimator
+
+        if not is_sklearn_model(model):
+            raise NotAutomated(
+                f"{type(model).__name__} has no steps to trace; infra.5 traces torch modules "
+                "and scikit-learn estimators and pipelines"
+            )
+        trace = trace_estimator(model, example)
     evidence: dict[str, Any] = {
         "kind": trace.kind,
         "steps": len(trace.rows),

@@ -151,6 +151,13 @@ def test_team_exporter_and_serving_command_for_any_model() -> None:
     slow = run_builtin("infra.6", inputs, thresholds={"max_latency_ms": 0.001})
     assert slow.status is Status.FAIL and "max_latency_ms" in slow.message
     ev = run_builtin("infra.6", {"model": model, "canary_inputs": features[:5]})
+    try:  # without the team's exporter, scikit-learn goes through skl2onnx when installed
+        import skl2onnx  # noqa: F401
+    except ImportError:
+        assert ev.status is Status.NOT_AUTOMATED and "ml_export_fn" in ev.message
+    else:
+        assert ev.status is Status.PASS and ev.evidence["export"] == "skl2onnx", ev.message
+    ev = run_builtin("infra.6", {"model": object(), "canary_inputs": features[:5]})
     assert ev.status is Status.NOT_AUTOMATED and "ml_export_fn" in ev.message
 
 

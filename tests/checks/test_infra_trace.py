@@ -144,9 +144,15 @@ def test_sklearn_pipeline_steps_are_traced() -> None:
     ev = run_builtin("infra.5", {"model": pipe, "example": features[:1]})
     assert ev.status is Status.PASS, ev.message
     rows = ev.evidence["trace"]
-    assert [(r["module"], r["call"]) for r in rows] == [
+    assert [(r["module"], r["call"]) for r in rows[:2]] == [
         ("scale", "transform"),
         ("pca", "transform"),
+    ]
+    # the final linear model: per-feature contributions (largest first), then its outputs
+    assert {r["module"] for r in rows[2:4]} == {"clf/pca0", "clf/pca1"}
+    assert [(r["module"], r["call"]) for r in rows[4:]] == [
+        ("clf/intercept", "contribution"),
+        ("clf/predict_proba", "predict_proba"),
         ("clf", "predict"),
     ]
     assert rows[1]["shape"] == [1, 2]

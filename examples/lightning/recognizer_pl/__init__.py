@@ -1,0 +1,1 @@
+"""The digit-line reader, trained with PyTorch Lightning; versions in an MLflow registry."""
