@@ -26,9 +26,10 @@ lightning is the extra ``lightning``; it is imported only by the methods that ru
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ class LightningInputs:
         import lightning
 
         steps = self.max_steps if max_steps is None else max_steps
-        with warnings.catch_warnings():
+        with _torch_settings_kept(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             lightning.seed_everything(seed, workers=True, verbose=False)
             module = self.new_module()
@@ -191,7 +192,7 @@ class LightningInputs:
             return self.fit(seed, data)
 
         def evaluate(train: Any, data: Any) -> dict[str, float]:
-            with warnings.catch_warnings():
+            with _torch_settings_kept(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 results = self.trainer(limit_val_batches=1.0).validate(
                     train, dataloaders=data.val_dataloader(), verbose=False
@@ -270,3 +271,17 @@ def derive(inputs: LightningInputs, name: str) -> Any:
         x, y = inputs.eval_data()
         return (x, y) if name == "eval_data" else x[:8]
     raise KeyError(f"no {name!r} derived from a LightningModule; define ml_{name}")
+
+
+@contextlib.contextmanager
+def _torch_settings_kept() -> Iterator[None]:
+    """``Trainer(deterministic=True)`` switches torch's deterministic algorithms on for the
+    whole process: the caller's setting comes back afterwards."""
+    import torch
+
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(enabled, warn_only=warn_only)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,6 @@ from mltestscore.checks.integrations.mlflow_store import (  # noqa: E402
 from mltestscore.results import Status  # noqa: E402
 from mltestscore.runner import run_builtin  # noqa: E402
 
-RECOGNIZER_REPORT = (
-    Path(__file__).parents[2] / "examples" / "recognizer" / "reports" / "ml-score.json"
-)
 CANARY = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
 
 
@@ -165,7 +161,7 @@ def test_sweep_and_metric_history_read_from_runs(tracking_uri: str) -> None:
 
 def test_score_logged_to_a_named_run_and_the_active_run(tracking_uri: str, tmp_path: Path) -> None:
     report = tmp_path / "ml-score.json"
-    shutil.copy(RECOGNIZER_REPORT, report)
+    write_sample_report(report)
     (tmp_path / "ml-score.html").write_text("<html></html>", encoding="utf-8")
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
     run_id = client.create_run(create_experiment(client, tracking_uri, "scores")).info.run_id
@@ -185,3 +181,19 @@ def test_score_logged_to_a_named_run_and_the_active_run(tracking_uri: str, tmp_p
         assert client.get_run(active).data.tags["mltestscore.band"] == "exceptional"
     finally:
         mlflow.set_tracking_uri(None)
+
+
+def write_sample_report(path: Path) -> Path:
+    """A report of known scores (data 7, model 6, infra 7, monitor 7: final 6), written here."""
+    from mltestscore.report import build_report, write_json
+    from mltestscore.results import AutomatedEvidence, Status
+    from mltestscore.scoring import score
+
+    automated = {
+        f"{s}.{n}": [AutomatedEvidence(f"builtin:{s}.{n}", Status.PASS, "ok")]
+        for s in ("data", "model", "infra", "monitor")
+        for n in range(1, 8)
+        if (s, n) != ("model", 7)
+    }
+    write_json(build_report(score(automated)), path)
+    return path
