@@ -12,12 +12,14 @@ torch to import), and refuses to read a shape into a handful of points: below
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["MIN_POINTS", "diagnose_curve"]
+__all__ = ["MIN_POINTS", "classify", "diagnose_curve", "fmt"]
+
+T = TypeVar("T")
 
 MIN_POINTS = 8  # fewer losses than this show no shape: two per-epoch means cannot "oscillate"
 
@@ -68,6 +70,38 @@ def diagnose_curve(
             ),
             "steps": n,
         }
+    return classify(
+        values,
+        _result,
+        floor=floor,
+        converged_fraction=converged_fraction,
+        plateau_fraction=plateau_fraction,
+        still_falling=still_falling,
+        explode_factor=explode_factor,
+        rise_tolerance=rise_tolerance,
+        oscillation_amplitude=oscillation_amplitude,
+        lr=lr,
+    )
+
+
+def classify(
+    values: np.ndarray,
+    build: Callable[..., T],
+    *,
+    floor: float | None,
+    converged_fraction: float,
+    plateau_fraction: float,
+    still_falling: float,
+    explode_factor: float,
+    rise_tolerance: float,
+    oscillation_amplitude: float,
+    lr: float | None,
+) -> T:
+    """The playbook's rules on at least 2 loss values: ``build(kind=…, message=…, start=…,
+    end=…, minimum=…, maximum=…, steps=…, end_fraction=…, peak_fraction=…[,
+    nonfinite_step=…])`` makes the result (a dict here, the smoke suite's
+    ``LossCurveDiagnosis`` there), so both read a curve with the same rules."""
+    n = int(values.size)
     for name, value in (
         ("converged_fraction", converged_fraction),
         ("plateau_fraction", plateau_fraction),
@@ -87,7 +121,7 @@ def diagnose_curve(
             if step == 0
             else f"at step {step} (last finite value {fmt(last)})"
         )
-        return _result(
+        return build(
             kind="nan",
             message=(
                 f"loss became {bad} {when}: numerical "
@@ -110,8 +144,8 @@ def diagnose_curve(
     end = float(np.median(values[-tail_len:]))
     lo, hi = float(values.min()), float(values.max())
 
-    def result(kind: str, message: str, r: np.ndarray) -> dict[str, Any]:
-        return _result(
+    def result(kind: str, message: str, r: np.ndarray) -> T:
+        return build(
             kind=kind,
             message=message,
             start=start,

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .results import fmt
+from mltestscore.loss_curve import classify
 
 CurveKind = Literal[
     "converged", "decreasing", "rising", "exploding", "oscillating", "plateau", "nan"
@@ -111,190 +111,17 @@ def diagnose_loss_curve(
     n = int(values.size)
     if n < 2:
         raise ValueError(f"diagnose_loss_curve needs at least 2 loss values, got {n}")
-    for name, value in (
-        ("converged_fraction", converged_fraction),
-        ("plateau_fraction", plateau_fraction),
-        ("explode_factor", explode_factor),
-    ):
-        if not value > 0:
-            raise ValueError(f"{name} must be > 0, got {value!r}")
-
-    finite = np.isfinite(values)
-    if not finite.all():
-        step = int(np.argmax(~finite))
-        last = float(values[step - 1]) if step > 0 else float("nan")
-        bad = "NaN" if math.isnan(values[step]) else "Inf"
-        seen = values[:step] if step > 0 else values[:1]
-        when = (
-            "from the first step"
-            if step == 0
-            else f"at step {step} (last finite value {fmt(last)})"
-        )
-        return LossCurveDiagnosis(
-            kind="nan",
-            message=(
-                f"loss became {bad} {when}: numerical "
-                "instability — lower the learning rate or clip gradients, look for log/sqrt/"
-                "division of zero and exp overflow, and use log_softmax / BCEWithLogitsLoss "
-                "instead of log(softmax) / log(sigmoid)"
-            ),
-            start=float(values[0]),
-            end=last,
-            minimum=float(np.min(seen)),
-            maximum=float(np.max(seen)),
-            steps=n,
-            end_fraction=float("nan"),
-            peak_fraction=float("nan"),
-            nonfinite_step=step,
-        )
-
-    start = float(values[0])
-    tail_len = max(3, math.ceil(n / 10))
-    end = float(np.median(values[-tail_len:]))
-    lo, hi = float(values.min()), float(values.max())
-
-    def result(kind: CurveKind, message: str, r: np.ndarray) -> LossCurveDiagnosis:
-        return LossCurveDiagnosis(
-            kind=kind,
-            message=message,
-            start=start,
-            end=end,
-            minimum=lo,
-            maximum=hi,
-            steps=n,
-            end_fraction=float(np.median(r[-tail_len:])),
-            peak_fraction=float(r.max()),
-        )
-
-    scale = max(abs(start), 1e-12)
-    if floor is not None:
-        if lo < floor - 1e-9 * abs(start - floor):
-            gap = np.abs(values - floor)
-            r = gap / max(abs(start - floor), 1e-12)
-            return result(
-                "rising",
-                f"loss went below its floor of {fmt(floor)} ({fmt(start)} → {fmt(end)} in {n} "
-                "steps, lowest "
-                f"{fmt(lo)}): the loss is unbounded below, so the optimizer runs it off to "
-                "−∞ — the loss is being maximized (check its sign) or gets the wrong input "
-                "(log-probabilities for NLLLoss, targets in [0, 1] for BCE losses)",
-                r,
-            )
-        if start <= floor and hi <= floor:
-            r = np.ones_like(values)
-            return result(
-                "converged",
-                f"loss is at its floor of {fmt(floor)} from the first step: there is nothing "
-                "to learn — check that the loss is computed at all (empty mask, detached "
-                "outputs)",
-                r,
-            )
-        r = (values - floor) / max(start - floor, 1e-300 + 1e-12 * (hi - floor))
-    else:
-        r = 1.0 + (values - start) / scale
-
-    end_r = float(np.median(r[-tail_len:]))
-    peak_r = float(r.max())
-    pct = f"{100 * end_r:.0f} %"
-    # a peak counts only when the raw loss at least doubled too (a floor just under the
-    # start would otherwise magnify noise)
-    exploded = peak_r >= explode_factor and (start <= 0 or hi >= 2 * start)
-    if end_r <= converged_fraction:
-        if exploded:
-            return result(
-                "exploding",
-                f"loss reached {fmt(end)} ({pct} of its start {fmt(start)}) in {n} steps, but "
-                f"only after exploding to {fmt(hi)} ({peak_r:.3g}× its start): the learning "
-                "rate is too high — lower it (or warm it up) and clip gradients",
-                r,
-            )
-        return result(
-            "converged",
-            f"loss fell from {fmt(start)} to {fmt(end)} ({pct} of its start) in {n} steps",
-            r,
-        )
-
-    diffs = np.diff(r)
-    up_fraction = float(np.mean(diffs > 0))
-    positive = np.maximum(r, 1e-12)
-    jumps = positive[1:] / positive[:-1]
-    abrupt = bool(np.any(jumps >= 3.0))
-    half = n // 2
-    log_r = np.log(positive)
-    growth_first = float(log_r[half] - log_r[0])
-    growth_second = float(log_r[-1] - log_r[half])
-    geometric = growth_first > 0 and growth_second >= 0.8 * growth_first
-    steady_rise = (
-        up_fraction >= 0.5
-        and float(r.min()) >= 1.0 - rise_tolerance
-        and end_r >= 1.0 + rise_tolerance
-    )
-    rising_message = (
-        f"loss rose from {fmt(start)} to {fmt(end)} in {n} steps: the loss is being "
-        "maximized — check the sign of the loss (and the optimizer's `maximize` flag)"
-    )
-    if exploded:
-        if steady_rise and not abrupt and not (geometric and peak_r >= explode_factor**2):
-            return result("rising", rising_message, r)
-        return result(
-            "exploding",
-            f"loss exploded from {fmt(start)} to a peak of {fmt(hi)} ({peak_r:.3g}× its "
-            f"start) in {n} steps: the learning rate is too high or the computation is "
-            "numerically unstable — lower the learning rate, clip gradients, check the "
-            "initialization and input normalization",
-            r,
-        )
-    if steady_rise:
-        return result("rising", rising_message, r)
-
-    second = diffs[half:] if diffs[half:].size else diffs
-    amplitude = float(np.median(np.abs(second)))
-    if amplitude >= oscillation_amplitude:
-        return result(
-            "oscillating",
-            f"loss oscillates (median step-to-step change {100 * amplitude:.0f} % of its start) "
-            f"without converging ({fmt(start)} → {fmt(end)} in {n} steps): the learning rate "
-            "is too high, or inputs and labels change between steps (shuffled labels, too "
-            "strong augmentation) — lower the learning rate and check that inputs stay paired "
-            "with their labels",
-            r,
-        )
-
-    mark = max(0, min(int(0.65 * n), n - tail_len - 1))
-    recent_start = float(np.median(r[max(0, mark - tail_len // 2) : mark + tail_len // 2 + 1]))
-    recent_gain = (recent_start - end_r) / recent_start if recent_start > 0 else 0.0
-    high_lr = lr is not None and lr >= 0.1
-    if end_r <= plateau_fraction and recent_gain >= still_falling:
-        advice = (
-            "not enough steps to judge — give it more steps"
-            if high_lr
-            else "not enough steps to judge — give it more steps or raise the learning rate"
-        )
-        return result(
-            "decreasing",
-            f"loss fell from {fmt(start)} to {fmt(end)} ({pct} of its start) in {n} steps "
-            f"and is still falling: {advice}",
-            r,
-        )
-    if high_lr:
-        return result(
-            "plateau",
-            f"loss plateaued at {fmt(end)} ({pct} of its start {fmt(start)}) over {n} steps "
-            f"at a learning rate of {fmt(lr or 0.0)}, which is not low: the loss or data "
-            "pipeline is likelier wrong (softmax before a loss that expects logits, labels "
-            "that do not match the inputs), regularization too strong, or the rate too high "
-            "to settle — check what the loss receives, reduce weight decay / dropout, try a "
-            "lower learning rate",
-            r,
-        )
-    return result(
-        "plateau",
-        f"loss plateaued at {fmt(end)} ({pct} of its start {fmt(start)}) over {n} steps: "
-        "the learning rate may be too low, the loss or data pipeline wrong (e.g. softmax "
-        "before a loss that expects logits, labels that do not match the inputs), or "
-        "regularization too strong — raise the learning rate, check what the loss receives, "
-        "reduce weight decay / dropout",
-        r,
+    return classify(
+        values,
+        LossCurveDiagnosis,
+        floor=floor,
+        converged_fraction=converged_fraction,
+        plateau_fraction=plateau_fraction,
+        still_falling=still_falling,
+        explode_factor=explode_factor,
+        rise_tolerance=rise_tolerance,
+        oscillation_amplitude=oscillation_amplitude,
+        lr=lr,
     )
 
 

@@ -7,11 +7,12 @@ Both are frozen dataclasses holding JSON-able numbers; turning them into text li
 from __future__ import annotations
 
 import enum
-import math
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from mltestscore.loss_curve import fmt as fmt  # one number format for every message
 
 
 class FindingStatus(str, enum.Enum):
@@ -150,17 +151,6 @@ def summarize_exception(exc: BaseException) -> str:
         last = frames[-1]
         head += f" (at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name})"
     return head
-
-
-def fmt(x: float) -> str:
-    """A number for a message, three significant figures: 2.30, 0.0231, 1.23e+04."""
-    if not math.isfinite(x):
-        return str(x)
-    if x == 0:
-        return "0"
-    if 1e-3 <= abs(x) < 1e5:
-        return f"{x:#.3g}".rstrip(".")
-    return f"{x:.3g}"
 
 
 def fmt_names(names: list[str], limit: int = 6) -> str:
