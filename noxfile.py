@@ -7,6 +7,7 @@ Dependencies come from ``pyproject.toml`` (its extras).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nox
@@ -15,16 +16,20 @@ nox.options.sessions = ["lint", "typecheck", "tests", "examples"]
 nox.options.reuse_existing_virtualenvs = True
 
 TORCH = "torch==2.13.0"
-PACKAGE_DIRS = ["mltestscore", "checks", "pytest_plugin", "reference_model"]
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+# The Pythons the classifiers promise, the floor (requires-python) first.
+PYTHONS = [
+    c.rsplit(" :: ", 1)[1]
+    for c in PYPROJECT["project"]["classifiers"]
+    if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+]
 # The deliberately broken copy fails by design; the test-suite checks it fails rightly.
 EXAMPLES = sorted(
     p.name
     for p in Path("examples").iterdir()
     if (p / "conftest.py").exists() and not p.name.endswith("_broken")
 )
-DEEPCHECKS_PINS = nox.project.load_toml("pyproject.toml")["project"]["optional-dependencies"][
-    "deepchecks"
-]
+DEEPCHECKS_PINS = PYPROJECT["project"]["optional-dependencies"]["deepchecks"]
 
 
 def install_project(session: nox.Session, extras: str = "dev") -> None:
@@ -39,6 +44,15 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
 
 
+@nox.session(python=PYTHONS, default=False)
+def pythons(session: nox.Session) -> None:
+    """The plugin's tests, and the packaging tests, on every Python the classifiers name."""
+    install_project(session)
+    session.run(
+        "python", "-m", "pytest", "tests/plugin", "tests/test_project_config.py", *session.posargs
+    )
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
@@ -49,9 +63,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the installed package."""
+    """mypy --strict over the installed layout (tools/typecheck.py; mypy args after --)."""
     install_project(session)
-    session.run("mypy", "--strict", *PACKAGE_DIRS, *session.posargs)
+    session.run("python", "tools/typecheck.py", *session.posargs)
 
 
 @nox.session

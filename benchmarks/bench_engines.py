@@ -84,7 +84,7 @@ def run_tool(tool: str, folder: Path, rows: int) -> list[str]:
     ref_files, cur_files = files(folder, "ref", rows), files(folder, "cur", rows)
     if tool == "whylogs":
         return run_whylogs(ref_files, cur_files)
-    from mltestscore.checks import stats
+    from mltestscore import stats
 
     if tool == "pandas":
         import pandas as pd

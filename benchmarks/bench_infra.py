@@ -31,9 +31,9 @@ import torch
 from sklearn.datasets import load_digits
 from torch import nn
 
-from mltestscore.checks.infra_arrays import compare_outputs
-from mltestscore.checks.infra_export import export_builtin
-from mltestscore.checks.infra_predict import torch_forward
+from mltestscore.checks.infra.export import export_builtin
+from mltestscore.inputs.arrays import compare_outputs
+from mltestscore.inputs.predict import torch_forward
 from mltestscore.metrics import Metric
 from mltestscore.runner import run_builtin
 

@@ -82,7 +82,7 @@ def recording_environment() -> dict[str, str]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpus": str(os.cpu_count() or "?"),
-        "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "mltestscore": __version__,
     }
 

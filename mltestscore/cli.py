@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # Subcommands that live beside their feature; each module has add_subcommands(subparsers).
 _EXTENSIONS = (
     ("mltestscore.reports.cli", "report", "render a report file (needs the reports module)"),
-    ("mltestscore.schema_infer", "schema", "infer a draft schema from data"),
+    ("mltestscore.schema.infer_cli", "schema", "infer a draft schema from data"),
     (
         "mltestscore.reference_model.cli",
         "reference",
@@ -91,6 +91,23 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return EXIT_OK if decision.passed else EXIT_FAIL
 
 
+def check_module(func: Callable[..., Any]) -> str:
+    """Where a check lives: its module and the file, relative to the project root."""
+    import inspect
+
+    module = func.__module__
+    try:
+        path = Path(inspect.getsourcefile(func) or "")
+    except TypeError:
+        return module
+    root = Path(__file__).resolve().parent.parent
+    try:
+        shown = path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        shown = path.name
+    return f"{module} ({shown})"
+
+
 def explain_text(test_id: str) -> str:
     test = get(test_id)
     lines = [
@@ -110,6 +127,7 @@ def explain_text(test_id: str) -> str:
         lines.append(f"(built-in checks could not be loaded: {exc})")
     if spec is not None:
         lines.append(f"  built-in check: {spec.name}")
+        lines.append(f"  module: {check_module(spec.func)}")
         lines.append("  required fixtures: " + (", ".join(spec.fixtures) or "(none)"))
         if spec.optional_fixtures:
             lines.append("  optional fixtures: " + ", ".join(spec.optional_fixtures))

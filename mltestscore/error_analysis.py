@@ -20,22 +20,31 @@ resamples, seeded). The playbook's next step goes to the largest term whose inte
 excludes zero; when no positive term clears its noise, the next step says "within noise"
 with the sample sizes instead of sending a team to collect a fresh validation set.
 
-A team builds an :class:`ErrorAnalysis` from its own numbers (helpers below count confusion
-pairs and pick worst examples) and returns it from its ``ml_error_analysis`` fixture; the
-report stores :func:`as_report_section` of it (structure: ``docs/reports.md``).
+A team builds an :class:`ErrorAnalysis` from its own numbers (the helpers of
+:mod:`mltestscore.error_pieces`, re-exported here, count confusion pairs, measure slices and
+pick worst examples) and returns it from its ``ml_error_analysis`` fixture; the report
+stores :func:`as_report_section` of it (structure: ``docs/reports.md``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from mltestscore.alignment import edit_counts, edit_pairs
+from mltestscore.analysis_fields import (
+    as_count,
+    as_list,
+    as_mapping,
+    build,
+    finite,
+    interval,
+    set_fields,
+    text,
+)
+from mltestscore.analysis_types import Confusion, Example, LossCurve, SliceMetric, SliceTable
 from mltestscore.decomposition import (
     PLAYBOOK,
     SPLITS,
@@ -43,22 +52,15 @@ from mltestscore.decomposition import (
     decompose,
     term_intervals,
 )
-from mltestscore.intervals import CONFIDENCE, RESAMPLES, Sample, percentile_interval
-from mltestscore.loss_curve import fmt as number_text
-from mltestscore.reports.analysis_parts import (
-    Confusion,
-    Example,
-    LossCurve,
-    SliceMetric,
-    SliceTable,
-    as_list,
-    as_mapping,
-    build,
-    finite,
-    set_fields,
-    text,
+from mltestscore.error_pieces import (
+    MAX_EXAMPLES,
+    confusion_pairs,
+    slice_metric,
+    slice_table,
+    worst_examples,
 )
-from mltestscore.reports.png import image_uri
+from mltestscore.intervals import CONFIDENCE, Sample
+from mltestscore.loss_curve import fmt as number_text
 
 __all__ = [
     "PLAYBOOK",
@@ -81,7 +83,6 @@ __all__ = [
 ]
 
 MAX_CONFUSIONS = 30
-MAX_EXAMPLES = 24
 
 _DERIVED = ("decomposition", "largest", "next_step")
 _AT_IRREDUCIBLE = (
@@ -151,7 +152,7 @@ class ErrorAnalysis:
         checked = {s: finite(errors[s], f"errors.{s}") for s in SPLITS if s in errors}
         irreducible = finite(self.irreducible, "irreducible")
         intervals = {
-            name: _pair(value, f"intervals.{name}")
+            name: interval(value, f"intervals.{name}")
             for name, value in as_mapping(self.intervals or {}, "intervals").items()
         }
         unknown_terms = sorted(set(intervals) - set(PLAYBOOK))
@@ -159,7 +160,8 @@ class ErrorAnalysis:
             raise ValueError(f"intervals: unknown term(s) {', '.join(unknown_terms)}")
         computed = term_intervals(samples, checked, irreducible, confidence)
         sizes = {
-            str(k): _size(v, f"sizes.{k}") for k, v in as_mapping(self.sizes or {}, "sizes").items()
+            str(k): as_count(v, f"sizes.{k}", 0)
+            for k, v in as_mapping(self.sizes or {}, "sizes").items()
         }
         set_fields(
             self,
@@ -267,148 +269,6 @@ class ErrorAnalysis:
             data["slices"] = {k: v for k, v in data["slices"].items() if k != "omitted"}
         result: ErrorAnalysis = build(cls, data, "")
         return result
-
-
-def _pair(value: object, where: str) -> tuple[float, float]:
-    items = as_list(value, where)
-    if len(items) != 2:
-        raise ValueError(f"{where}: expected [low, high], got {value!r}")
-    low, high = finite(items[0], f"{where}[0]"), finite(items[1], f"{where}[1]")
-    if low > high:
-        raise ValueError(f"{where}: low {low} is above high {high}")
-    return low, high
-
-
-def _size(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where}: expected an integer >= 0, got {value!r}")
-    return value
-
-
-def confusion_pairs(
-    truths: Sequence[object],
-    predictions: Sequence[object],
-    *,
-    characters: bool = False,
-    top: int = 20,
-) -> tuple[Confusion, ...]:
-    """The most frequent (truth, predicted) mistakes.
-
-    With ``characters=True`` each truth/prediction is a string (a recognized line), aligned
-    character by character at minimum edit distance (:func:`edit_pairs`: rapidfuzz when
-    installed): substitutions count as (truth char, predicted char), missed characters as
-    (char, ""), extra ones as ("", char).
-    """
-    if len(truths) != len(predictions):
-        raise ValueError(
-            f"confusion_pairs: {len(truths)} truths but {len(predictions)} predictions"
-        )
-    counts: Counter[tuple[str, str]] = Counter()
-    for truth, predicted in zip(truths, predictions, strict=True):
-        if not characters:
-            if truth != predicted:
-                counts[(str(truth), str(predicted))] += 1
-            continue
-        counts.update(edit_pairs(str(truth), str(predicted)))
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return tuple(Confusion(t, p, n) for (t, p), n in ranked)
-
-
-def slice_metric(
-    name: str,
-    values: Sequence[float],
-    weights: Sequence[float] | None = None,
-    *,
-    confidence: float = CONFIDENCE,
-    seed: int = 0,
-) -> SliceMetric:
-    """One slice's metric ``sum(values) / sum(weights)`` with its bootstrap interval (e.g.
-    a digit's misses and occurrences per line: the share of that digit misread)."""
-    sample = Sample.of(values if weights is None else (values, weights), f"slice {name!r}")
-    interval = percentile_interval(sample.replicates(RESAMPLES, seed=seed), confidence)
-    return SliceMetric(name, sample.value, sample.n, interval)
-
-
-def slice_table(
-    slice_of: Sequence[object] | Mapping[str, Sequence[bool] | Sequence[int]],
-    values: Sequence[float],
-    weights: Sequence[float] | None = None,
-    *,
-    metric: str = "error",
-    higher_is_better: bool = False,
-    confidence: float = CONFIDENCE,
-    min_count: int = 1,
-) -> SliceTable:
-    """A :class:`SliceTable` from per-example values, with a bootstrap interval per slice.
-
-    ``slice_of`` is either one slice name per example, or a mapping slice name -> boolean
-    mask (or row indices) over the examples, for slices that overlap. The metric of a set
-    of examples is ``sum(values) / sum(weights)`` (weights default to 1: a mean; for a
-    character error rate pass edits and characters per line, :func:`edit_counts`).
-    ``overall`` is the metric on all examples. Slices with fewer than ``min_count``
-    examples are left out.
-    """
-    everything = Sample.of(values if weights is None else (values, weights), "values")
-    groups: dict[str, list[int]] = {}
-    if isinstance(slice_of, Mapping):
-        for name, selection in slice_of.items():
-            chosen = np.asarray(selection)
-            if chosen.dtype == bool:
-                if chosen.shape != (everything.n,):
-                    raise ValueError(
-                        f"slice_table: mask {name!r} has shape {chosen.shape}, expected "
-                        f"({everything.n},)"
-                    )
-                chosen = np.flatnonzero(chosen)
-            groups[str(name)] = [int(i) for i in chosen]
-    else:
-        if len(slice_of) != everything.n:
-            raise ValueError(f"slice_table: {len(slice_of)} slice names for {everything.n} values")
-        for i, label in enumerate(slice_of):
-            groups.setdefault(str(label), []).append(i)
-    rows = []
-    for seed, (name, index) in enumerate(sorted(groups.items())):
-        if len(index) < max(1, min_count) or everything.weights[index].sum() <= 0:
-            continue
-        part = Sample(everything.errors[index], everything.weights[index])
-        interval = percentile_interval(part.replicates(RESAMPLES, seed=seed), confidence)
-        rows.append(SliceMetric(name, part.value, part.n, interval))
-    return SliceTable(metric, rows, higher_is_better, everything.value)
-
-
-def worst_examples(
-    ids: Sequence[object],
-    truths: Sequence[object],
-    predictions: Sequence[object],
-    errors: Sequence[float],
-    *,
-    images: Sequence[object] | None = None,
-    top: int = 8,
-) -> tuple[Example, ...]:
-    """The ``top`` examples with the largest error, images turned into small inline PNGs.
-
-    An image is a 2-D grid of grey values (list, numpy array or tensor; a single channel
-    axis is dropped) or a ``data:image/png;base64,`` string.
-    """
-    n = len(ids)
-    lengths = [len(truths), len(predictions), len(errors)] + ([len(images)] if images else [])
-    if any(length != n for length in lengths):
-        raise ValueError(
-            f"worst_examples: ids, truths, predictions, errors (and images) must "
-            f"have one entry per example, got lengths {[n, *lengths]}"
-        )
-    values = [finite(e, f"errors[{i}]") for i, e in enumerate(errors)]
-    order = sorted(range(n), key=lambda i: (-values[i], i))[: min(top, MAX_EXAMPLES)]
-    return tuple(
-        Example(
-            str(ids[i]),
-            str(truths[i]),
-            str(predictions[i]),
-            values[i],
-            image_uri(images[i], f"images[{i}]") if images is not None else None,
-        )
-        for i in order
-    )
 
 
 def as_report_section(value: object) -> dict[str, Any]:

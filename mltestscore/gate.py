@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mltestscore.results import TestStatus
+
 
 def check_minimum(value: float, shown: object) -> float:
     """``value`` if it is a finite number >= 0; ValueError quoting ``shown`` otherwise.
@@ -88,7 +90,7 @@ def decide(
             + ": nothing it did not judge can pass"
         )
     for test_id, status in (require_pass or {}).items():
-        if status != "automated":
+        if status != TestStatus.AUTOMATED:
             reasons.append(f"{test_id} must be automated and passing, but is {status}")
         else:
             checked.append(f"{test_id} automated")

@@ -63,7 +63,7 @@ def build_report(
                 "section": t.section,
                 "title": t.title,
                 "asks": rubric.asks,
-                "status": t.status,
+                "status": t.status.value,
                 "points": t.points,
                 "reason": t.reason,
                 "next_step": t.next_step,
@@ -72,7 +72,7 @@ def build_report(
                 "manual_reason": t.manual_reason,
             }
         )
-    created = created or dt.datetime.now(dt.timezone.utc)
+    created = created or dt.datetime.now(dt.UTC)
     document = {
         "schema": SCHEMA_ID,
         "version": SCHEMA_VERSION,

@@ -2,6 +2,10 @@
 
 All results are frozen dataclasses holding JSON-able evidence; renderers are
 separate pure functions (see :mod:`mltestscore.reports`).
+
+The one status vocabulary lives here: :class:`Status` for what a check (or a smoke
+finding, or a marked test) found, :class:`TestStatus` for a rubric test once scored.
+Both are string enums: a member equals, hashes, formats and serializes as its value.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ _MAX_REPR = 500
 SANITIZED_NOTE = "non_finite_replaced"
 
 
-class Status(str, enum.Enum):
-    """Outcome of one automated check."""
+class Status(enum.StrEnum):
+    """Outcome of one automated check, smoke finding or marked test."""
 
     PASS = "pass"
     WARN = "warn"  # passed, with something a person should look at
@@ -30,6 +34,9 @@ class Status(str, enum.Enum):
     # The check ran but could not judge (nothing to compare with, too few rows, a
     # baseline just recorded): no evidence of a pass, so no points, shown apart.
     INCONCLUSIVE = "inconclusive"
+    # Not applicable, or its inputs are missing (a smoke finding, a skipped or xfailed
+    # marked test): not evidence, not a pass. As rubric evidence it reads NOT_AUTOMATED.
+    SKIP = "skip"
 
     @property
     def counts_as_pass(self) -> bool:
@@ -38,7 +45,20 @@ class Status(str, enum.Enum):
     @property
     def is_evidence(self) -> bool:
         """True when the outcome says something about the system."""
-        return self not in (Status.NOT_AUTOMATED, Status.INCONCLUSIVE)
+        return self not in (Status.NOT_AUTOMATED, Status.INCONCLUSIVE, Status.SKIP)
+
+
+class TestStatus(enum.StrEnum):
+    """Status of a rubric test after scoring (values stable in reports)."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    AUTOMATED = "automated"  # automated evidence, all passing
+    FAILED = "failed"  # automated evidence ran and failed
+    ERROR = "error"  # a check crashed
+    MANUAL = "manual"  # valid manual evidence only
+    UNJUDGED = "unjudged"  # a check ran but could not judge; no manual evidence
+    NOT_DONE = "not_done"  # nothing that earns points
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,8 @@ class AutomatedEvidence:
     duration_s: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.status is Status.SKIP:  # rubric evidence has no "skip": it is not automated
+            object.__setattr__(self, "status", Status.NOT_AUTOMATED)
         # Evidence is strict JSON from the start, so a run scores the same in one
         # process and across pytest-xdist workers, and the report stays valid JSON.
         object.__setattr__(self, "evidence", safe_evidence(self.evidence))

@@ -19,10 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from mltestscore.manual import ManualEvidence
 from mltestscore.results import AutomatedEvidence, Status
+from mltestscore.results import TestStatus as TestStatus  # re-exported: its home before results
 from mltestscore.rubric import RUBRIC, SECTIONS
 
 Scale = Literal["2017", "2016"]
@@ -83,23 +84,16 @@ def band_for(score: float, scale: Scale = "2017") -> Band:
     return Band(index, BAND_NAMES[index], BAND_TEXTS[index], ranges[index])
 
 
-class TestStatus:
-    """Status of a rubric test after scoring (plain strings, stable in reports)."""
-
-    AUTOMATED = "automated"  # automated evidence, all passing
-    FAILED = "failed"  # automated evidence ran and failed
-    ERROR = "error"  # a check crashed
-    MANUAL = "manual"  # valid manual evidence only
-    UNJUDGED = "unjudged"  # a check ran but could not judge; no manual evidence
-    NOT_DONE = "not_done"  # nothing that earns points
-
-
 @dataclass(frozen=True)
 class TestScore:
+    """One rubric test, scored: its status, points, and why."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class, whatever its name
+
     test_id: str
     section: str
     title: str
-    status: str
+    status: TestStatus
     points: float
     reason: str
     next_step: str
@@ -143,7 +137,7 @@ def _score_test(
     if manual is not None:
         manual_ok, manual_reason = manual.verdict(today)
 
-    def make(status: str, points: float, reason: str, next_step: str) -> TestScore:
+    def make(status: TestStatus, points: float, reason: str, next_step: str) -> TestScore:
         return TestScore(
             test_id,
             rubric.section,

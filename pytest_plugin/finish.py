@@ -86,6 +86,7 @@ def finish(plugin: MLScoreSession, session: pytest.Session, exitstatus: int) -> 
     )
     plugin.report, plugin.gate = report, gate
     write_outputs(plugin, report)
+    log_to_mlflow(plugin, report)
     _add_junit_properties(plugin.config, report)
     if plugin.run_problems and session.exitstatus in (
         pytest.ExitCode.OK,
@@ -140,6 +141,35 @@ def write_outputs(plugin: MLScoreSession, report: dict[str, Any]) -> None:
             )
         else:
             plugin.written.append(_display(path))
+            if not append:
+                plugin.report_files.append(path)
+
+
+def log_to_mlflow(plugin: MLScoreSession, report: dict[str, Any]) -> None:
+    """``--ml-score-mlflow-run``: the scores and the written reports onto an MLflow run.
+
+    A failure (mlflow missing, an unknown run id, the store unreachable) is reported
+    like a report that could not be written: a line in the summary, the exit status
+    unchanged. mlflow is imported only here, and only with the option.
+    """
+    run = plugin.settings.mlflow_run
+    if run is None:
+        return
+    from mltestscore.mlflow_log import MlflowLogError, log_report
+
+    try:
+        run_id, metrics, files = log_report(report, run, artifacts=plugin.report_files)
+    except MlflowLogError as exc:
+        plugin.write_errors.append(f"ML Test Score: could not log to MLflow: {exc}")
+    except Exception as exc:  # the store failing mid-way never loses the written reports
+        plugin.write_errors.append(
+            f"ML Test Score: could not log to MLflow run {run!r}: {type(exc).__name__}: {exc}"
+        )
+    else:
+        plugin.logged.append(
+            f"ML Test Score logged to MLflow run {run_id}: {metrics} metrics, "
+            f"{files} report file(s) as artifacts"
+        )
 
 
 def render(kind: str, report: dict[str, Any], previous: dict[str, Any] | None) -> str:

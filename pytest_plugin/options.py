@@ -16,6 +16,7 @@ from mltestscore.settings import (
     TERMINAL_MODES,
     ReportTarget,
     argparse_type,
+    parse_mlflow_run,
     parse_report_target,
     parse_score,
     parse_section_min,
@@ -131,6 +132,17 @@ def add_options(parser: pytest.Parser) -> None:
         dest="ml_score_terminal",
         metavar="MODE",
         help="terminal summary: grid (the 4x7 table), short (one line) or none (default: grid)",
+    )
+    group.addoption(
+        "--ml-score-mlflow-run",
+        metavar="ID",
+        type=argparse_type(parse_mlflow_run),
+        default=None,
+        dest="ml_score_mlflow_run",
+        help="after writing the reports, log the final, section and per-test scores as "
+        "metrics and the report files as artifacts of MLflow run ID, or of the active run "
+        "with ID = active (needs mltestscore[mlflow]; MLFLOW_TRACKING_URI says where) "
+        "(default: not logged)",
     )
     parser.addini(
         "ml_score",

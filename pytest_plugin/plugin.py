@@ -101,6 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
         strict=config.getoption("ml_score_strict"),
         report_only=config.getoption("ml_score_report_only"),
         terminal=config.getoption("ml_score_terminal"),
+        mlflow_run=config.getoption("ml_score_mlflow_run"),
     )
     blocking = settings.blocking_problems
     if blocking:

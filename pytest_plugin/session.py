@@ -1,5 +1,8 @@
 """The plugin object registered when ``--ml-score`` is on: collect, aggregate, score, report.
 
+Collection-time wiring (the rubric's items, team checks, contracts, threshold overrides)
+is in :mod:`.wiring`; this object holds the run's state and its hooks.
+
 Evidence travels as JSON text on a report attribute (:data:`items.PAYLOAD_ATTR`), set in
 ``pytest_runtest_makereport``: pytest-xdist serializes report attributes, so the same
 aggregation works in one process and on the controller, and the numbers are the same
@@ -9,7 +12,6 @@ are left to the team, so JUnit XML carries only the suite-level score properties
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Generator
@@ -22,18 +24,14 @@ from mltestscore.context import CheckContext
 from mltestscore.manual import ConfigProblem
 from mltestscore.pytest_plugin.items import (
     PAYLOAD_ATTR,
-    RUBRIC_PREFIX,
     CheckItem,
-    RubricCollector,
-    check_callable,
-    error_analysis_callable,
-    make_check_item,
     marker_ids,
     marker_problems,
     payload,
     payload_key,
 )
-from mltestscore.registry import CheckSpec, checked_ids, spec_for
+from mltestscore.pytest_plugin.wiring import rubric_items, team_items, unaccepted_thresholds
+from mltestscore.registry import CheckSpec, checked_ids
 from mltestscore.results import AutomatedEvidence, Status, json_safe
 from mltestscore.settings import Settings
 
@@ -51,11 +49,13 @@ class MLScoreSession:
         )
         self.evidence: dict[str, tuple[list[str], AutomatedEvidence]] = {}
         self.fixtures: dict[str, list[str]] = {}
-        self.tests: dict[str, tuple[list[str], str, str]] = {}
+        self.tests: dict[str, tuple[list[str], Status, str]] = {}
         self.error_analysis: dict[str, Any] | None = None
         self.report: dict[str, Any] | None = None
         self.written: list[Path] = []
         self.write_errors: list[str] = []
+        self.report_files: list[Path] = []  # written in full (not appended to): MLflow artifacts
+        self.logged: list[str] = []  # where the score was logged besides the files
         self.gate: Any = None
         self.started = time.time()
         self.team_specs: list[CheckSpec] = []
@@ -74,19 +74,7 @@ class MLScoreSession:
         ids = checked_ids(obj)
         if ids and callable(obj) and isinstance(collector, (pytest.Module, pytest.Class)):
             yield
-            specs = [spec_for(i, obj, builtin=False) for i in ids]
-            self.team_specs.extend(specs)
-            return [
-                make_check_item(
-                    collector,
-                    name if i == 0 else f"{name}[{s.test_id}]",
-                    check_callable(self, s, ids if i == 0 else [s.test_id]),
-                    ids if i == 0 else [s.test_id],
-                    s.source,
-                    origin=inspect.unwrap(obj),
-                )
-                for i, s in enumerate(specs)
-            ]
+            return team_items(self, collector, name, obj, ids)
         result = yield
         items = result if isinstance(result, list) else [result] if result is not None else []
         for item in items:
@@ -102,59 +90,9 @@ class MLScoreSession:
     ) -> None:
         from mltestscore.runner import builtin_specs
 
-        parent = _common_parent(items, session)
-        # One name everywhere: the node id, the -v line, failure headers and skip lines
-        # all read ml-score::data.1, whichever directory holds the team's conftest.
-        rubric = RubricCollector.from_parent(parent, name=RUBRIC_PREFIX, nodeid=RUBRIC_PREFIX)
-        new: list[pytest.Item] = []
         by_id = builtin_specs()
-        self.threshold_problems = self._check_thresholds(by_id)
-        for test_id in sorted(by_id, key=_order):
-            spec = by_id[test_id]
-            new.append(
-                make_check_item(
-                    rubric,
-                    spec.test_id,
-                    check_callable(self, spec, [spec.test_id]),
-                    [spec.test_id],
-                    spec.source,
-                    f"{RUBRIC_PREFIX}::{spec.test_id}",
-                )
-            )
-        new.extend(self._contract_items(rubric))
-        new.append(
-            make_check_item(
-                rubric,
-                "error-analysis",
-                error_analysis_callable(),
-                [],
-                "error-analysis",
-                f"{RUBRIC_PREFIX}::error-analysis",
-            )
-        )
-        items.extend(new)
-
-    def _check_thresholds(self, builtin: dict[str, CheckSpec]) -> dict[str, list[ConfigProblem]]:
-        """Threshold overrides no check of their id accepts, or of the wrong type."""
-        from mltestscore.registry import threshold_problems
-
-        found: dict[str, list[ConfigProblem]] = {}
-        for test_id, overrides in self.settings.thresholds.items():
-            specs = [builtin[test_id], *(s for s in self.team_specs if s.test_id == test_id)]
-            for name, value in overrides.items():
-                takers = [s for s in specs if name in s.thresholds]
-                checked = takers or specs[:1]
-                messages = [m for s in checked for _, m in threshold_problems(s, {name: value})]
-                if messages and (not takers or len(messages) == len(takers)):
-                    found.setdefault(test_id, []).append(
-                        ConfigProblem(
-                            self.settings.file,
-                            f'tool.mltestscore.thresholds."{test_id}".{name}',
-                            messages[0],
-                            blocking=True,
-                        )
-                    )
-        return found
+        self.threshold_problems = unaccepted_thresholds(self.settings, by_id, self.team_specs)
+        items.extend(rubric_items(self, session, items, by_id))
 
     def thresholds_for(self, spec: CheckSpec) -> dict[str, Any]:
         """The overrides of ``spec``'s id that ``spec`` accepts (others are for other checks)."""
@@ -167,33 +105,6 @@ class MLScoreSession:
             for k, v in overrides.items()
             if k in spec.thresholds or (spec.builtin and k not in team)
         }
-
-    def _contract_items(self, rubric: RubricCollector) -> list[pytest.Item]:
-        """One item per contract found in ``[tool.mltestscore] contract_modules``."""
-        modules = self.settings.options.get("contract_modules")
-        if not modules:
-            return []
-        from mltestscore.checks.contracts import CONTRACT_IDS
-        from mltestscore.contracts import discover
-
-        try:
-            found = discover(modules)
-        except ImportError as exc:
-            raise pytest.UsageError(f"{self.settings.file}: {exc}") from None
-        items: list[pytest.Item] = []
-        for name, obj, contract in found:
-            spec = spec_for(CONTRACT_IDS[0], contract_check(name, obj, contract), builtin=False)
-            items.append(
-                make_check_item(
-                    rubric,
-                    f"contract[{name}]",
-                    check_callable(self, spec, list(CONTRACT_IDS)),
-                    list(CONTRACT_IDS),
-                    spec.source,
-                    f"{RUBRIC_PREFIX}::contract[{name}]",
-                )
-            )
-        return items
 
     # -- evidence onto reports (runs where the item runs) ----------------------
     @pytest.hookimpl(wrapper=True)
@@ -282,20 +193,21 @@ class MLScoreSession:
 
     def _record_test(self, report: pytest.TestReport, ids: list[str]) -> None:
         previous = self.tests.get(report.nodeid)
-        if previous and previous[1] in ("fail", "error"):
+        if previous and previous[1] in (Status.FAIL, Status.ERROR):
             return  # a failure in an earlier phase stands
+        status: Status
         if hasattr(report, "wasxfail"):
-            status, message = "skip", "expected failure (xfail): not evidence"
+            status, message = Status.SKIP, "expected failure (xfail): not evidence"
         elif report.failed:
-            status = "error" if report.when != "call" else "fail"
+            status = Status.ERROR if report.when != "call" else Status.FAIL
             message = f"{report.when} failed: {_crash_message(report)}"
         elif report.skipped:
-            status, message = "skip", "skipped: not evidence"
+            status, message = Status.SKIP, "skipped: not evidence"
         elif report.when == "call":
-            status, message = "pass", "passed"
+            status, message = Status.PASS, "passed"
         else:
             return
-        if previous and previous[1] == "pass" and status == "skip":
+        if previous and previous[1] is Status.PASS and status is Status.SKIP:
             return
         self.tests[report.nodeid] = (ids, status, message)
 
@@ -304,13 +216,12 @@ class MLScoreSession:
         for ids, evidence in self.evidence.values():
             for test_id in ids:
                 by_id.setdefault(test_id, []).append(evidence)
-        status_map = {"pass": Status.PASS, "fail": Status.FAIL, "error": Status.ERROR}
         for nodeid, (ids, status, message) in sorted(self.tests.items()):
-            if status not in status_map:
-                continue
+            if not status.is_evidence:
+                continue  # skipped and xfailed tests are not evidence
             for test_id in ids:
                 by_id.setdefault(test_id, []).append(
-                    AutomatedEvidence(f"test:{nodeid}", status_map[status], message)
+                    AutomatedEvidence(f"test:{nodeid}", status, message)
                 )
         return by_id
 
@@ -329,41 +240,6 @@ class MLScoreSession:
         summarize(self, terminalreporter)
 
 
-def _common_parent(items: list[pytest.Item], session: pytest.Session) -> pytest.Collector:
-    """The deepest directory node above every collected item (conftest fixtures stay visible)."""
-    chains = [
-        [n for n in item.listchain() if isinstance(n, (pytest.Directory, pytest.Session))]
-        for item in items
-    ]
-    if not chains:
-        return session
-    common: pytest.Collector = session
-    for nodes in zip(*chains, strict=False):  # the shortest chain bounds the walk
-        if all(n is nodes[0] for n in nodes):
-            common = nodes[0]
-        else:
-            break
-    return common
-
-
-def contract_check(name: str, obj: object, contract: Any) -> Any:
-    """A check function (input: canary_inputs) verifying one discovered contract."""
-    from mltestscore.checks.contracts import verify_contract
-    from mltestscore.results import NotAutomated
-
-    def check_contract(canary_inputs: Any) -> Any:
-        if isinstance(obj, type) or "." in getattr(obj, "__qualname__", "").replace(
-            "<locals>.", ""
-        ):
-            raise NotAutomated(
-                f"contract on {name} needs an instance: hand one to the checks as ml_model"
-            )
-        return verify_contract(name, obj, contract, canary_inputs)  # type: ignore[arg-type,unused-ignore]
-
-    check_contract.__qualname__ = f"contract[{name}]"
-    return check_contract
-
-
 def _crash_message(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = getattr(crash, "message", None)
@@ -371,12 +247,3 @@ def _crash_message(report: pytest.TestReport) -> str:
         return str(message).splitlines()[0][:300]
     lines = report.longreprtext.strip().splitlines()
     return lines[-1][:300] if lines else "no details"
-
-
-def _order(test_id: str) -> tuple[int, int]:
-    from mltestscore.rubric import SECTIONS
-
-    section, number = test_id.split(".")
-    # data.7 measures coverage of the team's tests: run it last.
-    last = 1 if test_id == "data.7" else 0
-    return (last, SECTIONS.index(section) * 10 + int(number))

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.results import Status
+
 if TYPE_CHECKING:
     from mltestscore.pytest_plugin.session import MLScoreSession
 
@@ -40,6 +42,8 @@ def summarize(plugin: MLScoreSession, tr: Any) -> None:
         )
     for path in plugin.written:
         tr.write_line(f"ML Test Score report written: {path}")
+    for line in plugin.logged:
+        tr.write_line(line)
     for error in plugin.write_errors:
         tr.write_line(error, red=True)
     for problem in plugin.run_problems.values():
@@ -64,7 +68,7 @@ def locations(plugin: MLScoreSession) -> dict[str, tuple[str, int | None]]:
     root = plugin.settings.root
     found: dict[str, tuple[str, int | None]] = {}
     for nodeid, (ids, status, _) in sorted(plugin.tests.items()):
-        if status in ("fail", "error"):
+        if status in (Status.FAIL, Status.ERROR):
             path = _relative(plugin.config.rootpath / nodeid.split("::", 1)[0], root)
             for test_id in ids:
                 found.setdefault(test_id, (path, None))

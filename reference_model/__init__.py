@@ -10,12 +10,27 @@ Names load lazily, so ``import mltestscore.reference_model.export`` in a serving
 does not import torch::
 
     from mltestscore.reference_model import CONFIGS, ModelStore, Recognizer, train
+
+Importing every module here up front costs about 1.1 s (torch: 39 ms -> 1128 ms for the
+interpreter to start and import this package), hence the lazy ``__getattr__``; type
+checkers see the real names through the ``TYPE_CHECKING`` imports.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from .config import CONFIGS, RecognizerConfig, get_config
+    from .data import DigitLinesConfig, LineDataset, make_splits, render_line, render_lines
+    from .export import export_model, load_exported
+    from .metrics import character_error_rate
+    from .models import build_model
+    from .predictor import Recognizer
+    from .store import ModelStore, StoreError, VersionInfo
+    from .train import TrainResult, train
 
 __all__ = [
     "CONFIGS",

@@ -1,15 +1,12 @@
 """A versioned model store on the file system, with promotion and rollback.
 
-Layout::
+Implements :class:`mltestscore.inputs.protocols.ModelStore` (and ``RecordsPredictions``).
 
-    <root>/<name>/serving.json             {"serving": 2, "history": [1, 2], "undone": []}
-    <root>/<name>/<version>/model.safetensors
-    <root>/<name>/<version>/info.json      version, created_at, metrics, config name
-    <root>/<name>/<version>/predictions/<inputs_id>.json   recorded canary outputs
-    <root>/<name>/<version>/model.onnx     after :meth:`ModelStore.export`
-
-A version directory is staged under a hidden name and renamed into place, so it appears
-complete or not at all; ``serving.json`` and recorded predictions are replaced atomically.
+Versions ``1, 2, 3, …`` of a model live in ``<root>/<name>/<version>/``, the serving state
+in ``<root>/<name>/serving.json`` (the layout, the lock and the validated reads and writes of
+these files: :mod:`.store_files`). A version directory is staged under a hidden name and
+renamed into place, so it appears complete or not at all; ``serving.json`` and recorded
+predictions are replaced atomically.
 
 Every read-modify-write of ``serving.json`` (:meth:`ModelStore.promote`, ``rollback``,
 ``roll_forward``) and the numbering of a new version (``save``) hold an exclusive lock on
@@ -28,36 +25,39 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import io
-import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from .checkpoint import (
-    CheckpointMetadata,
-    load_checkpoint,
-    save_checkpoint,
-    write_atomic,
-)
+from .checkpoint import CheckpointMetadata, load_checkpoint, save_checkpoint
 from .config import RecognizerConfig
 from .models import LineRecognizer
-from .store_files import StoreError, file_lock, parse_info, parse_state, read_json
+from .store_files import (
+    CHECKPOINT,
+    LOCK,
+    SAFE_NAME,
+    StoreError,
+    check_name,
+    check_version,
+    file_lock,
+    inside,
+    parse_info,
+    read_json,
+    read_state,
+    write_info,
+    write_state,
+)
+from .store_predictions import predictions_folder, read_predictions, write_predictions
 
 __all__ = ["ModelStore", "StoreError", "VersionInfo"]
-
-CHECKPOINT = "model.safetensors"
-LOCK = ".lock"
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
 @dataclass(frozen=True)
@@ -72,18 +72,6 @@ class VersionInfo:
     architecture: str = ""
 
 
-def _check_name(kind: str, value: str) -> str:
-    if not isinstance(value, str) or not _SAFE_NAME.match(value):
-        raise ValueError(f"{kind} {value!r} must be letters, digits, '_', '-' or '.'")
-    return value
-
-
-def _check_version(version: object) -> int:
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise StoreError(f"a version is an integer >= 1, got {version!r}")
-    return version
-
-
 class ModelStore:
     """Versions ``1, 2, 3, …`` of named models under ``root``."""
 
@@ -96,19 +84,13 @@ class ModelStore:
     # -- paths -----------------------------------------------------------------------
     def _inside(self, path: Path, what: str) -> Path:
         """``path`` when it (after following links) stays inside the store; else StoreError."""
-        root = self.root.resolve()
-        target = path.resolve()
-        if target != root and root not in target.parents:
-            raise StoreError(
-                f"{what} {path} is a link leading out of the store (to {target}); refused"
-            )
-        return path
+        return inside(self.root, path, what)
 
     def _folder(self, name: str) -> Path:
-        return self._inside(self.root / _check_name("model name", name), "model folder")
+        return self._inside(self.root / check_name("model name", name), "model folder")
 
     def _version_dir(self, name: str, version: int) -> Path:
-        folder = self._folder(name) / str(_check_version(version))
+        folder = self._folder(name) / str(check_version(version))
         return self._inside(folder, "version directory")
 
     @contextlib.contextmanager
@@ -140,31 +122,18 @@ class ModelStore:
                 while (folder / str(version)).exists() or (folder / str(version)).is_symlink():
                     version += 1
                 info = {"version": version, "name": name, "config_name": config.name}
-                self._write_info(staging, info)
+                write_info(staging, info)
                 staging.rename(folder / str(version))
                 return version
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
-    def _write_info(self, staging: Path, info: dict[str, Any]) -> None:
-        from .checkpoint import read_metadata
-
-        meta = read_metadata(staging / CHECKPOINT)
-        info |= {
-            "created_at": meta.created_at.isoformat(),
-            "metrics": meta.metrics,
-            "architecture": meta.architecture,
-        }
-        write_atomic(staging / "info.json", json.dumps(info, indent=2).encode())
-
     def names(self) -> list[str]:
         """Model names in the store."""
         if not self.root.is_dir():
             return []
-        return sorted(
-            p.name for p in self.root.iterdir() if p.is_dir() and _SAFE_NAME.match(p.name)
-        )
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and SAFE_NAME.match(p.name))
 
     def versions(self, name: str = "recognizer") -> list[int]:
         folder = self._folder(name)
@@ -192,7 +161,7 @@ class ModelStore:
         if version is None:
             serving = self.serving_version(name)
             return serving if serving is not None else found[-1]
-        if _check_version(version) not in found:
+        if check_version(version) not in found:
             raise StoreError(f"{name!r} has no version {version} in {self.root}; it has {found}")
         return version
 
@@ -236,21 +205,10 @@ class ModelStore:
         return self._folder(name) / "serving.json"
 
     def _state(self, name: str) -> dict[str, Any]:
-        path = self._state_path(name)
-        if not path.exists() and not path.is_symlink():
-            return {"serving": None, "history": [], "undone": [], "log": []}
-        self._inside(path, "serving state")
-        return parse_state(read_json(path, "serving state"), path)
+        return read_state(self.root, self._state_path(name))
 
     def _set_state(self, name: str, state: dict[str, Any], op: str, version: int) -> None:
-        entry = {
-            "op": op,
-            "version": version,
-            "at": datetime.now(timezone.utc).isoformat(),
-            "pid": os.getpid(),
-        }
-        state["log"] = [*state.get("log", []), entry]
-        write_atomic(self._state_path(name), json.dumps(state, indent=1).encode())
+        write_state(self._state_path(name), state, op, version)
 
     def serving_version(self, name: str = "recognizer") -> int | None:
         serving = self._state(name)["serving"]
@@ -314,13 +272,7 @@ class ModelStore:
 
     # -- canary outputs and exports ---------------------------------------------------
     def _predictions_dir(self, name: str, version: int) -> Path:
-        folder = self.path(name, version) / "predictions"
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            raise StoreError(
-                f"predictions folder {folder} is a link or not a directory; refused "
-                "(recorded outputs must live inside the store)"
-            )
-        return folder
+        return predictions_folder(self.path(name, version))
 
     def record_predictions(
         self, name: str, version: int, inputs_id: str, predictions: Sequence[Any] | np.ndarray
@@ -332,49 +284,13 @@ class ModelStore:
         if isinstance(predictions, str):
             raise TypeError("predictions must be a sequence of outputs, not one string")
         folder = self._predictions_dir(name, version)
-        stem = _check_name("inputs_id", inputs_id)
-        values = np.asarray(predictions)
-        for stale in (folder / f"{stem}.json", folder / f"{stem}.npy"):
-            stale.unlink(missing_ok=True)
-        if values.dtype.kind in "biuf":
-            buffer = io.BytesIO()
-            np.save(buffer, values, allow_pickle=False)
-            path = folder / f"{stem}.npy"
-            write_atomic(path, buffer.getvalue())
-        else:
-            payload = {"inputs_id": inputs_id, "version": version, "predictions": list(predictions)}
-            path = folder / f"{stem}.json"
-            try:
-                write_atomic(path, json.dumps(payload).encode())
-            except TypeError as exc:
-                raise TypeError(f"predictions must be strings or numbers: {exc}") from None
-        return path
+        return write_predictions(folder, inputs_id, version, predictions)
 
     def recorded_predictions(
         self, name: str, version: int, inputs_id: str
     ) -> builtins.list[Any] | np.ndarray | None:
         """Outputs recorded with :meth:`record_predictions` (list or array), or ``None``."""
-        folder = self._predictions_dir(name, version)
-        stem = _check_name("inputs_id", inputs_id)
-        npy, js = folder / f"{stem}.npy", folder / f"{stem}.json"
-        if npy.exists():
-            self._inside(npy, "recorded predictions")
-            try:
-                array: np.ndarray = np.load(npy, allow_pickle=False)
-            except (OSError, ValueError, EOFError) as exc:
-                raise StoreError(f"unreadable recorded predictions {npy}: {exc}") from None
-            return array
-        if js.exists():
-            self._inside(js, "recorded predictions")
-            raw = read_json(js, "recorded predictions")
-            if not isinstance(raw, dict) or not isinstance(raw.get("predictions"), list):
-                raise StoreError(
-                    f"malformed recorded predictions {js}: expected an object with a "
-                    "'predictions' list"
-                )
-            recorded: builtins.list[Any] = raw["predictions"]
-            return recorded
-        return None
+        return read_predictions(self.root, self._predictions_dir(name, version), inputs_id)
 
     def export(self, name: str = "recognizer", version: int | None = None) -> Path:
         """Export ``version`` to ONNX beside its checkpoint (once) and return the path."""

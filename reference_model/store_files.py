@@ -1,6 +1,18 @@
-"""The model store's files: the inter-process lock and validated reads of its JSON files.
+"""The model store's files: names and paths inside the store, the inter-process lock,
+and validated reads and writes of its JSON files (recorded predictions:
+:mod:`.store_predictions`).
 
-Used by :mod:`.store`. Every malformed file raises :class:`StoreError` naming it.
+Layout::
+
+    <root>/<name>/.lock                    the lock of every read-modify-write
+    <root>/<name>/serving.json             {"serving": 2, "history": [1, 2], "undone": []}
+    <root>/<name>/<version>/model.safetensors
+    <root>/<name>/<version>/info.json      version, created_at, metrics, config name
+    <root>/<name>/<version>/predictions/<inputs_id>.json   recorded canary outputs
+    <root>/<name>/<version>/model.onnx     after :meth:`.store.ModelStore.export`
+
+Used by :mod:`.store`, which holds the versioning API. Every malformed file raises
+:class:`StoreError` naming it; a path that a link leads out of the store is refused.
 """
 
 from __future__ import annotations
@@ -8,22 +20,65 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StoreError", "file_lock", "parse_info", "parse_state", "read_json"]
+from .checkpoint import read_metadata, write_atomic
+
+__all__ = [
+    "CHECKPOINT",
+    "LOCK",
+    "SAFE_NAME",
+    "StoreError",
+    "check_name",
+    "check_version",
+    "file_lock",
+    "inside",
+    "parse_info",
+    "parse_state",
+    "read_json",
+    "read_state",
+    "write_info",
+    "write_state",
+]
 
 LOCK_TIMEOUT_S = 60.0  # waiting longer than this for the store lock raises StoreError
 MAX_JSON_BYTES = 64 * 2**20  # serving.json / info.json / recorded predictions
+CHECKPOINT = "model.safetensors"
+LOCK = ".lock"
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
 class StoreError(Exception):
     """A store operation cannot be done (unknown version, nothing to roll back to, a
     malformed store file, a link out of the store, …)."""
+
+
+# -- names and paths -------------------------------------------------------------------
+def check_name(kind: str, value: str) -> str:
+    if not isinstance(value, str) or not SAFE_NAME.match(value):
+        raise ValueError(f"{kind} {value!r} must be letters, digits, '_', '-' or '.'")
+    return value
+
+
+def check_version(version: object) -> int:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise StoreError(f"a version is an integer >= 1, got {version!r}")
+    return version
+
+
+def inside(root: Path, path: Path, what: str) -> Path:
+    """``path`` when it (after following links) stays inside ``root``; else StoreError."""
+    resolved_root = root.resolve()
+    target = path.resolve()
+    if target != resolved_root and resolved_root not in target.parents:
+        raise StoreError(f"{what} {path} is a link leading out of the store (to {target}); refused")
+    return path
 
 
 # -- locking ---------------------------------------------------------------------------
@@ -159,7 +214,7 @@ def parse_info(raw: object, path: Path) -> tuple[datetime, dict[str, float], str
     except ValueError:
         raise bad(f"'created_at' is not an ISO date-time: {created[:60]!r}") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     metrics = raw.get("metrics", {})
     if not isinstance(metrics, dict) or not all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in metrics.values()
@@ -169,3 +224,35 @@ def parse_info(raw: object, path: Path) -> tuple[datetime, dict[str, float], str
     if not all(isinstance(t, str) for t in texts):
         raise bad("'config_name' and 'architecture' must be strings")
     return moment, {str(k): float(v) for k, v in metrics.items()}, texts[0], texts[1]
+
+
+# -- version info and serving state ------------------------------------------------------
+def write_info(staging: Path, info: dict[str, Any]) -> None:
+    """``info.json`` of a staged version: ``info`` and its checkpoint's metadata."""
+    meta = read_metadata(staging / CHECKPOINT)
+    info |= {
+        "created_at": meta.created_at.isoformat(),
+        "metrics": meta.metrics,
+        "architecture": meta.architecture,
+    }
+    write_atomic(staging / "info.json", json.dumps(info, indent=2).encode())
+
+
+def read_state(root: Path, path: Path) -> dict[str, Any]:
+    """The serving state in ``path`` (empty when there is none yet)."""
+    if not path.exists() and not path.is_symlink():
+        return {"serving": None, "history": [], "undone": [], "log": []}
+    inside(root, path, "serving state")
+    return parse_state(read_json(path, "serving state"), path)
+
+
+def write_state(path: Path, state: dict[str, Any], op: str, version: int) -> None:
+    """Replace ``path`` with ``state``, ``op`` of ``version`` appended to its log."""
+    entry = {
+        "op": op,
+        "version": version,
+        "at": datetime.now(UTC).isoformat(),
+        "pid": os.getpid(),
+    }
+    state["log"] = [*state.get("log", []), entry]
+    write_atomic(path, json.dumps(state, indent=1).encode())

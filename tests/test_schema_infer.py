@@ -11,14 +11,14 @@ import pandera.pandas as pa
 import pytest
 from sklearn.datasets import load_digits, load_iris
 
-from mltestscore.checks.schema import TensorSchema, validate
-from mltestscore.schema_infer import (
-    add_subcommands,
+from mltestscore.schema import TensorSchema, validate
+from mltestscore.schema.infer import (
     infer_schema,
     infer_tensor_schema,
     to_pandera,
     to_python,
 )
+from mltestscore.schema.infer_cli import add_subcommands
 
 
 @pytest.fixture(scope="module")

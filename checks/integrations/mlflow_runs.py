@@ -6,10 +6,11 @@
 - :func:`sweep_results`: the runs of a sweep with their params and metric (model.3),
   numbers where params parse as numbers; :func:`run_params` the training run's params
   (model.3's ``chosen_config``, the reviewed spec) and its git commit;
-- :func:`log_to_mlflow`: a finished report's final and section scores as metrics
-  (``mltestscore.final``, ``mltestscore.section.<name>``, ``mltestscore.points.<id>``)
-  and the JSON/HTML/Markdown reports as artifacts (``mltestscore/``) of a run — the one
-  named, else the active run.
+- :func:`log_to_mlflow` (from :mod:`mltestscore.mlflow_log`, where the pytest plugin's
+  ``--ml-score-mlflow-run`` reaches it): a finished report's final and section scores as
+  metrics (``mltestscore.final``, ``mltestscore.section.<name>``,
+  ``mltestscore.points.<id>``) and the JSON/HTML/Markdown reports as artifacts
+  (``mltestscore/``) of a run — the one named, else the active run.
 
 Every function takes ``tracking_uri`` (default: MLflow's own resolution, e.g.
 ``MLFLOW_TRACKING_URI``) and returns plain data.
@@ -17,13 +18,21 @@ Every function takes ``tracking_uri`` (default: MLflow's own resolution, e.g.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
-ARTIFACT_DIR = "mltestscore"
-REPORT_SUFFIXES = (".json", ".html", ".md", ".svg")
+from mltestscore.mlflow_log import ARTIFACT_DIR, REPORT_SUFFIXES, log_to_mlflow, score_metrics
+
+__all__ = [
+    "ARTIFACT_DIR",
+    "REPORT_SUFFIXES",
+    "log_to_mlflow",
+    "metric_log",
+    "run_params",
+    "run_source",
+    "score_metrics",
+    "sweep_results",
+]
 
 
 def _client(tracking_uri: str | None) -> Any:
@@ -137,67 +146,3 @@ def run_source(run_id: str, *, tracking_uri: str | None = None) -> dict[str, str
         "source": tags.get("mlflow.source.name", ""),
         "branch": tags.get("mlflow.source.git.branch", ""),
     }
-
-
-def score_metrics(report: Mapping[str, Any]) -> dict[str, float]:
-    """The metrics :func:`log_to_mlflow` logs, from a loaded JSON report."""
-    score = report.get("score")
-    if not isinstance(score, Mapping):
-        raise ValueError("the report has no 'score' object: is it an mltestscore JSON report?")
-    metrics: dict[str, float] = {}
-    final = score.get("final")
-    if isinstance(final, (int, float)) and math.isfinite(final):
-        metrics["mltestscore.final"] = float(final)
-    for name, section in (score.get("sections") or {}).items():
-        value = section.get("score") if isinstance(section, Mapping) else None
-        if isinstance(value, (int, float)):
-            metrics[f"mltestscore.section.{name}"] = float(value)
-    for test in report.get("tests") or []:
-        if isinstance(test, Mapping) and isinstance(test.get("points"), (int, float)):
-            metrics[f"mltestscore.points.{test['id']}"] = float(test["points"])
-    return metrics
-
-
-def log_to_mlflow(
-    report_path: str | Path,
-    run_id: str | None = None,
-    *,
-    tracking_uri: str | None = None,
-    artifacts: Iterable[str | Path] | None = None,
-) -> str:
-    """Log a finished report to an MLflow run; returns the run id.
-
-    ``report_path``: the JSON report. The run is ``run_id``, else the active run
-    (``mlflow.active_run()``); without either this raises. ``artifacts``: the report
-    files to attach (default: the JSON report and its siblings with the same stem and
-    a ``.html``/``.md``/``.svg`` suffix).
-    """
-    from mltestscore.report import load_report
-
-    path = Path(report_path)
-    report = load_report(path)
-    if run_id is None:
-        import mlflow
-
-        active = mlflow.active_run()
-        if active is None:
-            raise ValueError(
-                "log_to_mlflow: no run to log to: pass run_id (--ml-score-mlflow-run=ID) "
-                "or call it inside `with mlflow.start_run():`"
-            )
-        run_id = str(active.info.run_id)
-    client = _client(tracking_uri)
-    for key, value in score_metrics(report).items():
-        client.log_metric(run_id, key, value)
-    band = (report.get("score") or {}).get("band")
-    if isinstance(band, Mapping) and band.get("name"):
-        client.set_tag(run_id, "mltestscore.band", str(band["name"]))
-    files = (
-        [Path(p) for p in artifacts]
-        if artifacts is not None
-        else [path, *(path.with_suffix(s) for s in REPORT_SUFFIXES if s != path.suffix)]
-    )
-    for file in files:
-        if file.is_file():
-            client.log_artifact(run_id, str(file), ARTIFACT_DIR)
-    return run_id

@@ -1,7 +1,7 @@
 """The MLflow model registry as a ``model_store`` (infra.4, infra.6, infra.7, model.4, monitor.4).
 
-:class:`MlflowModelStore` speaks the model-store protocol of
-:mod:`mltestscore.checks.infra_store` over a registered model: ``list`` (versions with
+:class:`MlflowModelStore` speaks the model-store protocol
+(:class:`mltestscore.inputs.protocols.ModelStore`) over a registered model: ``list`` (versions with
 ``created_at`` and the source run's metrics), ``load``, ``serving_version``, ``promote``,
 ``rollback`` and ``roll_forward``, plus ``record_predictions``/``recorded_predictions``
 (JSON artifacts of the version's run). The serving version is the alias ``serving``
@@ -22,7 +22,9 @@ atomic across processes: promote from one release job at a time.
   ``trust_registry=True``.
 
 The embedded default (:func:`local_tracking_uri`) is a SQLite file in a directory, with
-artifacts beside it: no server. A remote server is any ``http://`` tracking URI.
+artifacts beside it: no server. A remote server is any ``http://`` tracking URI. Those
+helpers, and the aliases, tags and artifact paths the store writes and reads back, are in
+:mod:`.mlflow_registry` (re-exported here).
 """
 
 from __future__ import annotations
@@ -32,13 +34,31 @@ import json
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mltestscore.checks.integrations.mlflow_codecs import MlflowFlavor, StoreError, TorchWeights
+from mltestscore.checks.integrations.mlflow_registry import (
+    ARTIFACT_DIR,
+    CANDIDATE,
+    CREATED_TAG,
+    HISTORY_TAG,
+    PREVIOUS,
+    SERVING,
+    UNDONE_TAG,
+    artifact_location,
+    create_experiment,
+    from_payload,
+    local_tracking_uri,
+    parse_time,
+    predictions_path,
+    predictions_payload,
+    quoted,
+    version_list,
+)
 
 __all__ = [
     "MlflowFlavor",
@@ -50,39 +70,6 @@ __all__ = [
     "create_experiment",
     "local_tracking_uri",
 ]
-
-SERVING, CANDIDATE, PREVIOUS = "serving", "candidate", "previous"
-HISTORY_TAG, UNDONE_TAG = "mltestscore.history", "mltestscore.undone"
-CREATED_TAG = "mltestscore.created_at"
-ARTIFACT_DIR = "model"
-
-
-def local_tracking_uri(directory: str | Path) -> str:
-    """``sqlite:///<directory>/mlflow.db``: an embedded tracking store and registry.
-
-    Create experiments with ``artifact_location=artifact_location(uri)`` (as
-    :class:`MlflowModelStore` does) so artifacts land in ``<directory>/artifacts``, not in
-    ``./mlruns`` of the working directory.
-    """
-    folder = Path(directory).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'mlflow.db'}"
-
-
-def artifact_location(tracking_uri: str, experiment: str) -> str | None:
-    """Where an experiment's artifacts go for a local SQLite store (``None``: the server's)."""
-    if not tracking_uri.startswith("sqlite:///"):
-        return None
-    folder = Path(tracking_uri[len("sqlite:///") :]).parent / "artifacts" / experiment
-    return folder.as_uri()
-
-
-def create_experiment(client: Any, tracking_uri: str, name: str) -> str:
-    """The id of experiment ``name``, created (artifacts beside a local store) if missing."""
-    found = client.get_experiment_by_name(name)
-    if found is not None:
-        return str(found.experiment_id)
-    return str(client.create_experiment(name, artifact_location(tracking_uri, name)))
 
 
 @dataclass(frozen=True)
@@ -171,7 +158,7 @@ class MlflowModelStore:
 
     def versions(self, name: str | None = None) -> list[int]:
         name = name or self.default_name
-        found = self.client.search_model_versions(f"name='{_quoted(name)}'")
+        found = self.client.search_model_versions(f"name='{quoted(name)}'")
         return sorted(int(v.version) for v in found)
 
     def list(self, name: str | None = None) -> list[RegistryVersion]:
@@ -179,13 +166,13 @@ class MlflowModelStore:
         serving = self.serving_version(name)
         aliases = dict(self.client.get_registered_model(name).aliases or {})
         out = []
-        for mv in self.client.search_model_versions(f"name='{_quoted(name)}'"):
+        for mv in self.client.search_model_versions(f"name='{quoted(name)}'"):
             run = self.client.get_run(mv.run_id) if mv.run_id else None
             tags = dict(mv.tags or {})
             created = (
-                _parse_time(tags[CREATED_TAG])
+                parse_time(tags[CREATED_TAG])
                 if CREATED_TAG in tags
-                else datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=timezone.utc)
+                else datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=UTC)
             )
             out.append(
                 RegistryVersion(
@@ -244,7 +231,7 @@ class MlflowModelStore:
 
     def _state(self, name: str) -> tuple[builtins.list[int], builtins.list[int]]:
         tags = self.client.get_registered_model(name).tags or {}
-        return _ints(tags.get(HISTORY_TAG)), _ints(tags.get(UNDONE_TAG))
+        return version_list(tags.get(HISTORY_TAG)), version_list(tags.get(UNDONE_TAG))
 
     def _serve(
         self, name: str, version: int, history: builtins.list[int], undone: builtins.list[int]
@@ -301,53 +288,16 @@ class MlflowModelStore:
     def record_predictions(
         self, name: str, version: int, inputs_id: str, predictions: Sequence[Any] | np.ndarray
     ) -> None:
-        values = np.asarray(predictions)
-        payload = {
-            "inputs_id": inputs_id,
-            "dtype": values.dtype.str if values.dtype.kind in "biuf" else "str",
-            "shape": list(values.shape),
-            "predictions": values.tolist() if values.dtype.kind in "biuf" else list(predictions),
-        }
+        payload = predictions_payload(inputs_id, predictions)
         run_id = self._version(name, version).run_id
-        self.client.log_text(run_id, json.dumps(payload), _predictions_path(inputs_id))
+        self.client.log_text(run_id, json.dumps(payload), predictions_path(inputs_id))
 
     def recorded_predictions(self, name: str, version: int, inputs_id: str) -> Any:
         run_id = self._version(name, version).run_id
         with tempfile.TemporaryDirectory(prefix="mltestscore-mlflow-") as tmp:
             try:
-                local = self.client.download_artifacts(run_id, _predictions_path(inputs_id), tmp)
+                local = self.client.download_artifacts(run_id, predictions_path(inputs_id), tmp)
             except Exception:  # nothing recorded for these inputs
                 return None
             raw = json.loads(Path(local).read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or not isinstance(raw.get("predictions"), list):
-            raise StoreError(f"malformed recorded predictions for {name!r} v{version}")
-        if raw.get("dtype", "str") == "str":
-            return list(raw["predictions"])
-        return np.asarray(raw["predictions"], dtype=np.dtype(raw["dtype"])).reshape(raw["shape"])
-
-
-def _predictions_path(inputs_id: str) -> str:
-    if not inputs_id.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise ValueError(f"inputs_id {inputs_id!r} must be letters, digits, '_', '-' or '.'")
-    return f"mltestscore/predictions/{inputs_id}.json"
-
-
-def _quoted(name: str) -> str:
-    return name.replace("'", "\\'")
-
-
-def _ints(raw: str | None) -> list[int]:
-    if not raw:
-        return []
-    try:
-        values = json.loads(raw)
-    except ValueError:
-        raise StoreError(f"malformed registry tag (expected a JSON list): {raw[:80]!r}") from None
-    if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
-        raise StoreError(f"malformed registry tag (expected version numbers): {raw[:80]!r}")
-    return list(values)
-
-
-def _parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return from_payload(raw, f"{name!r} v{version}")

@@ -8,7 +8,7 @@
   for a classifier that has it (the ONNX graph is converted without ZipMap so it answers
   the same matrix), else ``predict`` (one column per output).
 - :func:`export` converts with ``skl2onnx.to_onnx``; an estimator it cannot convert
-  raises :class:`~mltestscore.checks.infra_export.ExportFailed` with the converter's own
+  raises :class:`~mltestscore.checks.infra.export.ExportFailed` with the converter's own
   message and the fixtures that replace the built-in exporter.
 - :data:`SERVE_COMMAND` runs :mod:`.sklearn_serve` as a script with ``sys.executable``:
   it imports onnxruntime and numpy, never scikit-learn or the team's code.
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from mltestscore.checks.infra_export import ExportFailed
+from mltestscore.checks.infra.export import ExportFailed
 from mltestscore.results import NotAutomated
 
 SERVE_SCRIPT = Path(__file__).with_name("sklearn_serve.py")

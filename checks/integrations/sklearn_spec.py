@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from mltestscore.checks.infra_arrays import rounded
-from mltestscore.checks.infra_predict import split_eval_data
+from mltestscore.inputs.arrays import rounded
+from mltestscore.inputs.tables import split_with_frame
 from mltestscore.results import CheckResult, NotAutomated
 
 Finding = dict[str, Any]
@@ -176,7 +176,7 @@ def check_sklearn_spec(
 
     if train_data is None:
         raise NotAutomated("the scikit-learn spec test fits on a subset of ml_train_data")
-    features, labels, _ = split_eval_data(train_data, target)
+    features, labels, _ = split_with_frame(train_data, target)
     classifier = hasattr(model, "classes_") or getattr(model, "_estimator_type", "") == (
         "classifier"
     )

@@ -4,6 +4,7 @@
     report = smoke.run(model, (inputs, targets), loss_fn, optimizer=None, data=None, seed=0)
     report.passed          # no finding failed or crashed
     report.findings        # Finding(name, status, message, metrics), one per check
+    smoke.run(lightning_module)  # through its own training_step and configure_optimizers
 
 Checks, in the order ``run`` runs them (each is also a public function returning one
 :class:`Finding`, thresholds as keyword-only arguments):
@@ -34,7 +35,7 @@ torch; nothing else in ``mltestscore`` imports it.
 
 from __future__ import annotations
 
-from .behavior import batch_independence, input_dependence
+from .behavior import input_dependence
 from .causality import causality
 from .curve import CURVE_KINDS, LossCurveDiagnosis, diagnose_loss_curve
 from .data import train_val_overlap
@@ -42,6 +43,7 @@ from .forward_checks import forward, output_shape
 from .fuzz import fuzz_predict
 from .generalization import val_improves
 from .gradients import params_update
+from .independence import batch_independence
 from .inputs import input_scaling
 from .loss_checks import initial_loss, loss_input
 from .memorization import memorize

@@ -15,12 +15,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, fmt
+from .results import Finding, finding, fmt
 from .state import isolated
 from .tensors import call_model, iter_tensors, max_abs, max_abs_diff, prepare_batch
 
-PASS, FAIL, SKIP = FindingStatus.PASS, FindingStatus.FAIL, FindingStatus.SKIP
+PASS, FAIL, SKIP = Status.PASS, Status.FAIL, Status.SKIP
 
 
 def causality(

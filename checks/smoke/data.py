@@ -16,7 +16,9 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset, default_collate
 
-from .results import Finding, FindingStatus, finding
+from mltestscore.results import Status
+
+from .results import Finding, finding
 from .tensors import as_tensors, iter_tensors, map_tensors
 
 
@@ -142,12 +144,12 @@ def _judge_overlap(m: dict[str, Any], fail_fraction: float) -> Finding:
     if n == 0:
         return finding(
             "train_val_overlap",
-            FindingStatus.PASS,
+            Status.PASS,
             f"none of the {total} validation samples occurs in the {m['train_samples']} "
             "training samples",
             m,
         )
-    status = FindingStatus.FAIL if frac > fail_fraction else FindingStatus.WARN
+    status = Status.FAIL if frac > fail_fraction else Status.WARN
     return finding(
         "train_val_overlap",
         status,

@@ -12,16 +12,18 @@ from typing import Any
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .lossinfo import LossFn, LossSpec, describe_loss
-from .results import Finding, FindingStatus, finding, fmt, summarize_exception
+from .results import Finding, finding, fmt, summarize_exception
 from .state import isolated
 from .tensors import call_model, derangement, loss_value, max_abs_diff, prepare_batch, shapes
 
 PASS, WARN, FAIL, SKIP = (
-    FindingStatus.PASS,
-    FindingStatus.WARN,
-    FindingStatus.FAIL,
-    FindingStatus.SKIP,
+    Status.PASS,
+    Status.WARN,
+    Status.FAIL,
+    Status.SKIP,
 )
 
 

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .results import Finding, FindingStatus, finding, fmt, summarize_exception
+from mltestscore.results import Status
+
+from .results import Finding, finding, fmt, summarize_exception
 
 
 class _Broken(Exception):
@@ -46,11 +48,10 @@ def fuzz_predict(
     except ImportError:
         return finding(
             "fuzz_predict",
-            FindingStatus.SKIP,
+            Status.SKIP,
             "needs hypothesis (pip install hypothesis) to draw inputs from the schema",
         )
-    from mltestscore.contracts import get_contract
-    from mltestscore.serving_guard import guard
+    from mltestscore.contracts import get_contract, guard
 
     contract = get_contract(predict)
     if output_range is None and contract is not None:
@@ -89,7 +90,7 @@ def fuzz_predict(
         m["reason"] = failure["reason"]
         return finding(
             "fuzz_predict",
-            FindingStatus.FAIL,
+            Status.FAIL,
             f"an input the schema accepts breaks the serving path: predict {failure['reason']} "
             f"on the shrunk input {_brief(failure['input'])} — handle it in predict, or tighten "
             "the schema so the guard refuses it",
@@ -99,14 +100,14 @@ def fuzz_predict(
     rng = f" and within [{output_range[0]}, {output_range[1]}]" if output_range else ""
     return finding(
         "fuzz_predict",
-        FindingStatus.PASS,
+        Status.PASS,
         f"{len(seen)} inputs drawn from the schema: predict never crashed, outputs finite{rng}",
         m,
     )
 
 
 def _strategy(schema: Any, st: Any, max_rows: int, max_free_dim: int) -> Any:
-    from mltestscore.checks.schema import TensorSchema
+    from mltestscore.schema import TensorSchema
 
     if isinstance(schema, TensorSchema):
         from hypothesis.extra import numpy as hnp

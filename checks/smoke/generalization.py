@@ -11,9 +11,11 @@ from typing import Any
 
 from torch import nn
 
+from mltestscore.results import Status
+
 from .loop import OptimizerFactory, TrainStep, TrainStepFailed, train_step_skip
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, fmt
+from .results import Finding, finding, fmt
 from .subset_fit import SubsetFit, fit_subset
 
 
@@ -59,7 +61,7 @@ def val_improves(
 def judge_val_improves(fit: SubsetFit, *, min_gain: float) -> Finding:
     vals = [c["val_loss"] for c in fit.checkpoints if "val_loss" in c]
     if not vals:
-        return finding("val_improves", FindingStatus.SKIP, "no validation data")
+        return finding("val_improves", Status.SKIP, "no validation data")
     start, best = vals[0], min(vals)
     reference = start if fit.baseline_val is None else min(start, fit.baseline_val)
     gain = (reference - best) / abs(reference) if reference != 0 else 0.0
@@ -81,7 +83,7 @@ def judge_val_improves(fit: SubsetFit, *, min_gain: float) -> Finding:
     if gain >= min_gain:
         return finding(
             "val_improves",
-            FindingStatus.PASS,
+            Status.PASS,
             f"fitting {fit.samples} training samples lowers the validation loss {fmt(start)} → {fmt(best)}{base}",
             m,
         )
@@ -89,7 +91,7 @@ def judge_val_improves(fit: SubsetFit, *, min_gain: float) -> Finding:
         m["not_enough_time"] = True
         return finding(
             "val_improves",
-            FindingStatus.SKIP,
+            Status.SKIP,
             f"not enough time to judge: the {fmt(fit.max_seconds or 0.0)} s cap ended the fit "
             f"after {len(fit.losses)} steps (validation loss {fmt(start)} → {fmt(best)}"
             f"{base}) — the verdict comes from a step budget; raise max_seconds or drop the cap",
@@ -97,7 +99,7 @@ def judge_val_improves(fit: SubsetFit, *, min_gain: float) -> Finding:
         )
     return finding(
         "val_improves",
-        FindingStatus.FAIL,
+        Status.FAIL,
         f"fitting {fit.samples} training samples (train loss {fmt(m['train_start'])} → "
         f"{fmt(m['train_end'])}) does not carry over to validation: best validation loss "
         f"{fmt(best)} from {fmt(start)}{base} (gain {100 * gain:.1f} %, needs "

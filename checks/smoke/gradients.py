@@ -13,6 +13,8 @@ from typing import Any, cast
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .loop import (
     OptimizerFactory,
     describe_optimizer,
@@ -22,7 +24,7 @@ from .loop import (
 )
 from .lossinfo import LossFn
 from .numerics import dense_values
-from .results import Finding, FindingStatus, finding, fmt_names
+from .results import Finding, finding, fmt_names
 from .state import isolated
 from .tensors import call_model, iter_tensors, prepare_batch
 
@@ -200,7 +202,7 @@ def _judge(m: dict[str, Any]) -> Finding:
             "unfreeze at least the head"
         )
     if problems:
-        return finding("params_update", FindingStatus.FAIL, "; ".join(problems), m)
+        return finding("params_update", Status.FAIL, "; ".join(problems), m)
     notes = []
     if m["frozen"]:
         notes.append(
@@ -214,10 +216,10 @@ def _judge(m: dict[str, Any]) -> Finding:
             "register_buffer / nn.ModuleList"
         )
     if notes:
-        return finding("params_update", FindingStatus.WARN, "; ".join(notes), m)
+        return finding("params_update", Status.WARN, "; ".join(notes), m)
     return finding(
         "params_update",
-        FindingStatus.PASS,
+        Status.PASS,
         f"all {m['trainable']} trainable parameters get a non-zero gradient and change after "
         "one step",
         m,

@@ -13,8 +13,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, fmt
+from .results import Finding, finding, fmt
 from .state import isolated
 from .tensors import call_model, iter_tensors, prepare_batch
 
@@ -108,7 +110,7 @@ def _judge_scaling(
     m: dict[str, Any], warn: float, fail: float, tiny: float, spread: float
 ) -> Finding:
     if not m["tensors"]:
-        return finding("input_scaling", FindingStatus.SKIP, "no float input to judge", m)
+        return finding("input_scaling", Status.SKIP, "no float input to judge", m)
     fails, warns = [], []
     for s in m["tensors"]:
         where = s["where"]
@@ -139,8 +141,8 @@ def _judge_scaling(
                 f"{where}: feature stds differ by {fmt(s['std_spread'])}×: standardize per feature"
             )
     if fails:
-        return finding("input_scaling", FindingStatus.FAIL, "; ".join(fails), m)
+        return finding("input_scaling", Status.FAIL, "; ".join(fails), m)
     if warns:
-        return finding("input_scaling", FindingStatus.WARN, "; ".join(warns), m)
+        return finding("input_scaling", Status.WARN, "; ".join(warns), m)
     scales = ", ".join(f"{s['where']} (max scale {fmt(s['max_scale'])})" for s in m["tensors"])
-    return finding("input_scaling", FindingStatus.PASS, f"inputs are normalized: {scales}", m)
+    return finding("input_scaling", Status.PASS, f"inputs are normalized: {scales}", m)

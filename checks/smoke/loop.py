@@ -11,8 +11,10 @@ from typing import Any, cast
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, summarize_exception
+from .results import Finding, finding, summarize_exception
 from .tensors import call_model, loss_value
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -129,7 +131,7 @@ class TrainStepFailed(RuntimeError):
 def train_step_skip(name: str, exc: TrainStepFailed) -> Finding:
     return finding(
         name,
-        FindingStatus.SKIP,
+        Status.SKIP,
         f"could not train: {exc} — see the `training_step` finding",
         {"train_step_error": str(exc)},
     )

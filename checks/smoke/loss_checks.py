@@ -12,17 +12,19 @@ from typing import Any
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .lossinfo import LossFn, LossSpec, describe_loss, expected_loss_range, final_activation
 from .lossinfo import output_kind as _output_kind
-from .results import Finding, FindingStatus, finding, fmt
+from .results import Finding, finding, fmt
 from .state import isolated
 from .tensors import call_model, loss_value, prepare_batch
 
 PASS, WARN, FAIL, SKIP = (
-    FindingStatus.PASS,
-    FindingStatus.WARN,
-    FindingStatus.FAIL,
-    FindingStatus.SKIP,
+    Status.PASS,
+    Status.WARN,
+    Status.FAIL,
+    Status.SKIP,
 )
 
 

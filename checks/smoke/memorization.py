@@ -12,10 +12,12 @@ from typing import Any
 
 from torch import nn
 
+from mltestscore.results import Status
+
 from .curve import diagnose_loss_curve, remaining, subsample
 from .loop import OptimizerFactory, TrainStep, TrainStepFailed, train_step_skip
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, fmt
+from .results import Finding, finding, fmt
 from .subset_fit import SubsetFit, fit_subset
 
 
@@ -89,12 +91,12 @@ def judge_memorize(fit: SubsetFit, *, min_accuracy: float, loss_fraction: float)
         result = f"loss {fmt(first['loss'])} → {fmt(last['loss'])} (needs {100 * loss_fraction:.0f} % of its start{above})"
     m["loss_floor"] = fit.floor
     if ok:
-        return finding("memorize", FindingStatus.PASS, f"memorized {setup}: {result}", m)
+        return finding("memorize", Status.PASS, f"memorized {setup}: {result}", m)
     if fit.stopped == "time":
         m["not_enough_time"] = True
         return finding(
             "memorize",
-            FindingStatus.SKIP,
+            Status.SKIP,
             f"not enough time to judge: the {fmt(fit.max_seconds or 0.0)} s cap ended the fit "
             f"of {setup}: {result} — the verdict comes from a step budget; raise max_seconds "
             "or drop the cap",
@@ -125,7 +127,7 @@ def judge_memorize(fit: SubsetFit, *, min_accuracy: float, loss_fraction: float)
     )
     return finding(
         "memorize",
-        FindingStatus.FAIL,
+        Status.FAIL,
         f"could not memorize {setup}: {result}; {why}.{reread}",
         m,
     )

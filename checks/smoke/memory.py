@@ -18,9 +18,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .loop import OptimizerFactory, make_optimizer
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, fmt
+from .results import Finding, finding, fmt
 from .state import isolated
 from .tensors import TakeSamples, call_model, iter_tensors, model_device, prepare_batch
 
@@ -52,7 +54,7 @@ def memory_per_batch(
         if not layout.can_take_inputs:
             return finding(
                 "memory_per_batch",
-                FindingStatus.SKIP,
+                Status.SKIP,
                 f"cannot build other batch sizes: {layout.ragged} — pass take_samples",
             )
         size = layout.size
@@ -95,7 +97,7 @@ def memory_per_batch(
     if budget_mb is None:
         return finding(
             "memory_per_batch",
-            FindingStatus.SKIP,
+            Status.SKIP,
             f"no memory budget to judge against (pass budget_mb): peak per batch size {curve} "
             f"(≈ {fmt(fixed)} MB + {fmt(per_sample)} MB per sample){where}",
             m,
@@ -105,7 +107,7 @@ def memory_per_batch(
     if at_size > budget_mb:
         return finding(
             "memory_per_batch",
-            FindingStatus.FAIL,
+            Status.FAIL,
             f"a batch of {size} needs {fmt(at_size)} MB, over the budget of {fmt(budget_mb)} MB: "
             f"it runs out of memory — the largest batch that fits is about {largest} "
             f"(peak per batch size {curve}){where}; shrink the batch, accumulate gradients, or "
@@ -115,7 +117,7 @@ def memory_per_batch(
     fits = f"about {largest}" if largest is not None else "any size (no per-sample memory)"
     return finding(
         "memory_per_batch",
-        FindingStatus.PASS,
+        Status.PASS,
         f"a batch of {size} needs {fmt(at_size)} MB of {fmt(budget_mb)} MB; the largest batch "
         f"that fits is {fits} (peak per batch size {curve}){where}",
         m,

@@ -7,8 +7,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, fmt, fmt_names
+from .results import Finding, finding, fmt, fmt_names
 from .state import isolated
 from .tensors import (
     call_model,
@@ -18,10 +20,10 @@ from .tensors import (
 )
 
 PASS, WARN, FAIL, SKIP = (
-    FindingStatus.PASS,
-    FindingStatus.WARN,
-    FindingStatus.FAIL,
-    FindingStatus.SKIP,
+    Status.PASS,
+    Status.WARN,
+    Status.FAIL,
+    Status.SKIP,
 )
 
 

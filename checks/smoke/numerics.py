@@ -17,8 +17,10 @@ from typing import Any, cast
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, finding, fmt_names
+from .results import Finding, finding, fmt_names
 from .state import isolated
 from .tensors import call_model, iter_tensors, prepare_batch
 
@@ -191,5 +193,5 @@ def describe_nonfinite(m: dict[str, Any]) -> str | None:
 def judge_finite(m: dict[str, Any]) -> Finding:
     problem = describe_nonfinite(m)
     if problem is None:
-        return finding("finite", FindingStatus.PASS, "forward, loss and gradients are finite", m)
-    return finding("finite", FindingStatus.FAIL, problem, m)
+        return finding("finite", Status.PASS, "forward, loss and gradients are finite", m)
+    return finding("finite", Status.FAIL, problem, m)

@@ -10,6 +10,8 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from mltestscore.results import Status
+
 from .curve import diagnose_loss_curve, remaining, subsample
 from .loop import (
     OptimizerFactory,
@@ -21,7 +23,7 @@ from .loop import (
 )
 from .lossinfo import LossFn, LossSpec, describe_loss, estimate_floor, final_activation
 from .numerics import describe_nonfinite, locate
-from .results import Finding, FindingStatus, finding, fmt, fmt_names
+from .results import Finding, finding, fmt, fmt_names
 from .state import isolated
 from .tensors import call_model, loss_value, prepare_batch
 
@@ -61,7 +63,7 @@ def time_skip(name: str, log: Any, what: str, m: dict[str, Any]) -> Finding:
     m["not_enough_time"] = True
     return finding(
         name,
-        FindingStatus.SKIP,
+        Status.SKIP,
         f"not enough time to judge: the {fmt(log.max_seconds or 0)} s cap ended {what} after "
         f"{len(log.losses)} steps (loss {fmt(log.losses[0])} → {fmt(log.losses[-1])}) — "
         "the verdict comes from a step budget; raise max_seconds or drop the cap",
@@ -231,7 +233,7 @@ def _judge_overfit(
             m["train_eval_gap"] = True
             return finding(
                 "overfit_one_batch",
-                FindingStatus.PASS,
+                Status.PASS,
                 f"one batch overfits in train mode {setup}: {message}. For information: in "
                 f"eval mode the loss on the same batch is {fmt(eval_loss or 0.0)}, as expected "
                 f"after {len(m['losses'])} steps on one batch — the running statistics of "
@@ -250,14 +252,14 @@ def _judge_overfit(
             )
             return finding(
                 "overfit_one_batch",
-                FindingStatus.FAIL,
+                Status.FAIL,
                 f"one batch overfits in train mode {setup}: {message}; but in eval mode the "
                 f"loss on the same batch is {fmt(eval_loss)} ({fmt(eval_loss / losses[0])}× "
                 f"the start): train and eval mode disagree — {cause}",
                 m,
             )
         return finding(
-            "overfit_one_batch", FindingStatus.PASS, f"one batch overfits {setup}: {message}", m
+            "overfit_one_batch", Status.PASS, f"one batch overfits {setup}: {message}", m
         )
     if (
         kind in ("oscillating", "plateau", "decreasing")
@@ -268,7 +270,7 @@ def _judge_overfit(
     ):
         return finding(
             "overfit_one_batch",
-            FindingStatus.PASS,
+            Status.PASS,
             f"one batch overfits {setup}: the eval-mode loss is {fmt(eval_loss)} (from "
             f"{fmt(losses[0])}); the train-mode curve is noisy ({kind})",
             m,
@@ -286,7 +288,7 @@ def _judge_overfit(
             "the fit ran the team's train_step — see `training_step` for how it treats gradients and the learning rate"
         )
     hint = (" Also: " + "; ".join(hints) + ".") if hints else ""
-    status = FindingStatus.WARN if kind == "decreasing" else FindingStatus.FAIL
+    status = Status.WARN if kind == "decreasing" else Status.FAIL
     lead = (
         "overfitting one batch is unstable"
         if m["reached_target"]

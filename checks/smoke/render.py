@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from .results import FindingStatus, SmokeReport
+from mltestscore.results import Status
+
+from .results import SmokeReport
 
 _MARK = {
-    FindingStatus.PASS: "PASS ",
-    FindingStatus.WARN: "WARN ",
-    FindingStatus.FAIL: "FAIL ",
-    FindingStatus.ERROR: "ERROR",
-    FindingStatus.SKIP: "skip ",
+    Status.PASS: "PASS ",
+    Status.WARN: "WARN ",
+    Status.FAIL: "FAIL ",
+    Status.ERROR: "ERROR",
+    Status.SKIP: "skip ",
 }
 
 

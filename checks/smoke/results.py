@@ -13,16 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mltestscore.loss_curve import fmt as fmt  # one number format for every message
+from mltestscore.results import Status
 
-
-class FindingStatus(str, enum.Enum):
-    """Outcome of one smoke check."""
-
-    PASS = "pass"
-    WARN = "warn"  # passed, with a soft signal a person should look at
-    FAIL = "fail"  # a bug (or something that behaves exactly like one)
-    ERROR = "error"  # the check itself raised; the exception is summarized in the message
-    SKIP = "skip"  # not applicable, or its inputs are missing
+#: What a smoke finding can say, in :class:`mltestscore.results.Status`'s one vocabulary:
+#: PASS; WARN (passed, with a soft signal a person should look at); FAIL (a bug, or
+#: something that behaves exactly like one); ERROR (the check itself raised; the exception
+#: is summarized in the message); SKIP (not applicable, or its inputs are missing).
+FINDING_STATUSES: tuple[Status, ...] = (
+    Status.PASS,
+    Status.WARN,
+    Status.FAIL,
+    Status.ERROR,
+    Status.SKIP,
+)
+#: The smoke suite's earlier name for :class:`~mltestscore.results.Status`.
+FindingStatus = Status
 
 
 @dataclass(frozen=True)
@@ -34,14 +39,21 @@ class Finding:
     """
 
     name: str
-    status: FindingStatus
+    status: Status
     message: str
     metrics: Mapping[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.status not in FINDING_STATUSES:
+            raise ValueError(
+                f"finding {self.name!r}: status {self.status!r} is not one of "
+                f"{[s.value for s in FINDING_STATUSES]}"
+            )
+
     @property
     def failed(self) -> bool:
-        return self.status is FindingStatus.FAIL
+        return self.status is Status.FAIL
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,23 +81,23 @@ class SmokeReport:
 
     @property
     def passed(self) -> bool:
-        return not any(f.status in (FindingStatus.FAIL, FindingStatus.ERROR) for f in self.findings)
+        return not any(f.status in (Status.FAIL, Status.ERROR) for f in self.findings)
 
     @property
     def skipped(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is FindingStatus.SKIP]
+        return [f for f in self.findings if f.status is Status.SKIP]
 
     @property
     def failed(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is FindingStatus.FAIL]
+        return [f for f in self.findings if f.status is Status.FAIL]
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is FindingStatus.WARN]
+        return [f for f in self.findings if f.status is Status.WARN]
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is FindingStatus.ERROR]
+        return [f for f in self.findings if f.status is Status.ERROR]
 
     @property
     def names(self) -> list[str]:
@@ -110,14 +122,14 @@ class SmokeReport:
             "seed": self.seed,
             "counts": {
                 status.value: sum(f.status is status for f in self.findings)
-                for status in FindingStatus
+                for status in FINDING_STATUSES
             },
             "findings": [f.to_dict() for f in self.findings],
         }
 
 
 def finding(
-    name: str, status: FindingStatus, message: str, metrics: Mapping[str, Any] | None = None
+    name: str, status: Status, message: str, metrics: Mapping[str, Any] | None = None
 ) -> Finding:
     """Build a :class:`Finding` whose metrics are made JSON-able (floats rounded, no tensors)."""
     return Finding(name, status, message, {k: jsonable(v) for k, v in (metrics or {}).items()})

@@ -1,4 +1,8 @@
-"""``run``: every smoke check on a deep copy of the model, each isolated, RNG state restored."""
+"""``run``: every smoke check on a deep copy of the model, each isolated, RNG state restored.
+
+``memorize`` and ``val_improves`` share one subset fit when their options agree
+(:mod:`.shared_fit`).
+"""
 
 from __future__ import annotations
 
@@ -10,25 +14,26 @@ from typing import Any
 
 from torch import nn
 
+from mltestscore.results import Status
+
 from . import (
     behavior,
     forward_checks,
-    generalization,
     gradients,
+    independence,
     inputs,
     loss_checks,
-    memorization,
     modes,
     numerics,
     overfit,
     step_check,
-    subset_fit,
 )
 from .causality import causality
 from .data import train_val_overlap
-from .loop import OptimizerFactory, TrainStep, TrainStepFailed, train_step_skip
+from .loop import OptimizerFactory, TrainStep
 from .lossinfo import LossFn
-from .results import Finding, FindingStatus, SmokeReport, finding, summarize_exception
+from .results import Finding, SmokeReport, finding, summarize_exception
+from .shared_fit import FITTING_CHECKS, SharedFit, with_cap
 from .state import seeded, threads
 from .tensors import TakeSamples
 
@@ -43,7 +48,7 @@ BATCH_CHECKS: dict[str, BatchCheck] = {
     "finite": numerics.finite,
     "input_scaling": inputs.input_scaling,
     "input_dependence": behavior.input_dependence,
-    "batch_independence": behavior.batch_independence,
+    "batch_independence": independence.batch_independence,
     "causality": causality,
     "eval_mode": modes.eval_mode,
     "params_update": gradients.params_update,
@@ -53,8 +58,7 @@ BATCH_CHECKS: dict[str, BatchCheck] = {
 #: Checks that need ``data={"train": ..., "val": ...}``.
 DATA_CHECKS: dict[str, Callable[..., Finding]] = {
     "train_val_overlap": train_val_overlap,
-    "memorize": memorization.memorize,
-    "val_improves": generalization.val_improves,
+    **FITTING_CHECKS,  # memorize, val_improves
 }
 CHECK_NAMES: tuple[str, ...] = (*BATCH_CHECKS, *DATA_CHECKS)
 _TAKES_OPTIMIZER = {
@@ -71,8 +75,8 @@ _FITS = {"overfit_one_batch", "memorize", "val_improves"}
 
 def run(
     model: nn.Module,
-    batch: Any,
-    loss_fn: LossFn,
+    batch: Any = None,
+    loss_fn: LossFn | None = None,
     *,
     optimizer: OptimizerFactory | None = None,
     data: Mapping[str, Any] | None = None,
@@ -86,8 +90,17 @@ def run(
     take_samples: TakeSamples | None = None,
     causal_dim: int | Mapping[str, int] | None = None,
     max_seconds: float | None = None,
+    datamodule: Any = None,
 ) -> SmokeReport:
     """Run the smoke suite on ``model`` with one ``batch = (inputs, targets)``.
+
+    ``model`` may be a ``LightningModule``: then ``smoke.run(module)`` alone runs the suite
+    through the module's own ``training_step`` and ``configure_optimizers``. What is not
+    passed is derived (:mod:`mltestscore.checks.integrations.lightning_smoke`): ``loss_fn``
+    is the module's loss attribute (``self.loss_fn``, ``self.criterion``, …), ``optimizer``
+    rebuilds what ``configure_optimizers`` returns, ``train_step`` runs
+    ``training_step``, and ``batch`` and ``data`` come from ``datamodule`` or the module's
+    own ``train_dataloader()`` / ``val_dataloader()``.
 
     Args:
         optimizer: ``params -> torch.optim.Optimizer``; default ``Adam(lr=3e-4)``.
@@ -114,6 +127,8 @@ def run(
         max_seconds: a wall-clock cap for each fitting check (overfit, memorize,
             val_improves); one it cuts short is skipped as "not enough time to judge",
             never failed. Their verdicts come from step budgets; default no cap.
+        datamodule: for a LightningModule, the ``LightningDataModule`` (an instance or a
+            zero-argument factory) whose loaders give ``batch`` and ``data``.
 
     The caller's model is never changed: every check works on its own deep copy. A check
     that raises becomes an ``error`` finding and the run goes on. When the model does not
@@ -121,6 +136,26 @@ def run(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if _is_lightning(model):
+        from mltestscore.checks.integrations.lightning_smoke import smoke_run_inputs
+
+        derived = smoke_run_inputs(
+            model,
+            datamodule,
+            batch=batch,
+            loss_fn=loss_fn,
+            optimizer=optimizer,
+            train_step=train_step,
+            data=data,
+        )
+        batch, loss_fn, optimizer = derived["batch"], derived["loss_fn"], derived["optimizer"]
+        train_step, data = derived["train_step"], derived["data"]
+    elif batch is None or loss_fn is None or datamodule is not None:
+        raise TypeError(
+            "smoke.run needs batch=(inputs, targets) and loss_fn for a "
+            f"{type(model).__name__}; only a LightningModule supplies its own "
+            "(and only it takes datamodule=)"
+        )
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable (output, targets) -> loss, got {loss_fn!r}")
     selected = _select(checks)
@@ -130,7 +165,7 @@ def run(
     t0 = time.perf_counter()
     with threads(num_threads), seeded(None):
         model_runs = True
-        shared = _SharedFit(selected, _with_cap(opts, max_seconds), optimizer, seed, train_step)
+        shared = SharedFit(selected, with_cap(opts, max_seconds), optimizer, seed, train_step)
         for name in selected:
             kwargs: dict[str, Any] = {"seed": seed, **opts.get(name, {})}
             if name in _TAKES_OPTIMIZER:
@@ -164,105 +199,23 @@ def run(
                 findings.append(
                     finding(
                         name,
-                        FindingStatus.SKIP,
+                        Status.SKIP,
                         "skipped: the model does not run on the batch (see `forward`)",
                     )
                 )
                 continue
             result = _isolated(name, call, kwargs)
             findings.append(result)
-            if name == "forward" and result.status is not FindingStatus.PASS:
+            if name == "forward" and result.status is not Status.PASS:
                 model_runs = False
     return SmokeReport(tuple(findings), time.perf_counter() - t0, seed)
 
 
-class _SharedFit:
-    """``memorize`` and ``val_improves`` train the same subset: fit once, judge twice.
+def _is_lightning(model: nn.Module) -> bool:
+    """A LightningModule, told by its methods (lightning itself is not imported)."""
+    from mltestscore.checks.integrations.lightning_step import is_lightning_module
 
-    Used when both run and their options agree on the fit; otherwise each fits alone.
-    """
-
-    _FIT = ("samples", "steps", "max_steps", "max_seconds")
-
-    def __init__(
-        self,
-        selected: list[str],
-        opts: Mapping[str, Mapping[str, Any]],
-        optimizer: OptimizerFactory | None,
-        seed: int,
-        train_step: TrainStep | None = None,
-    ) -> None:
-        mem, val = dict(opts.get("memorize", {})), dict(opts.get("val_improves", {}))
-        self.enabled = (
-            "memorize" in selected
-            and "val_improves" in selected
-            and all(
-                mem.get(k) == val.get(k) for k in (*self._FIT, "optimizer", "seed", "train_step")
-            )
-        )
-        self.mem, self.val = mem, val
-        self.optimizer, self.seed, self.train_step = optimizer, seed, train_step
-        self.fit: subset_fit.SubsetFit | None = None
-
-    def call(
-        self, name: str, model: nn.Module, train: Any, val: Any, loss_fn: LossFn
-    ) -> Callable[..., Finding]:
-        if not self.enabled or val is None:
-            args = (
-                (model, train, val, loss_fn) if name == "val_improves" else (model, train, loss_fn)
-            )
-            return _bind(DATA_CHECKS[name], *args)
-
-        def judged(**_: Any) -> Finding:
-            if self.fit is None:
-                fit_kwargs = {k: self.mem[k] for k in self._FIT if k in self.mem}
-                for k in ("min_accuracy", "loss_fraction"):
-                    if k in self.mem:
-                        fit_kwargs[k] = self.mem[k]
-                if "val_samples" in self.val:
-                    fit_kwargs["val_samples"] = self.val["val_samples"]
-                try:
-                    self.fit = subset_fit.fit_subset(
-                        model,
-                        train,
-                        loss_fn,
-                        val_data=val,
-                        optimizer=self.mem.get("optimizer", self.optimizer),
-                        seed=self.mem.get("seed", self.seed),
-                        train_step=self.mem.get("train_step", self.train_step),
-                        **fit_kwargs,
-                    )
-                except TrainStepFailed as exc:
-                    return train_step_skip(name, exc)
-            if name == "memorize":
-                return memorization.judge_memorize(
-                    self.fit,
-                    min_accuracy=self.mem.get("min_accuracy", _default("memorize", "min_accuracy")),
-                    loss_fraction=self.mem.get(
-                        "loss_fraction", _default("memorize", "loss_fraction")
-                    ),
-                )
-            return generalization.judge_val_improves(
-                self.fit, min_gain=self.val.get("min_gain", _default("val_improves", "min_gain"))
-            )
-
-        return judged
-
-
-def _with_cap(
-    opts: Mapping[str, Mapping[str, Any]], max_seconds: float | None
-) -> dict[str, dict[str, Any]]:
-    """The options with ``max_seconds`` set for the subset fit unless given per check."""
-    out = {k: dict(v) for k, v in opts.items()}
-    if max_seconds is not None:
-        for name in ("memorize", "val_improves"):
-            out.setdefault(name, {}).setdefault("max_seconds", max_seconds)
-    return out
-
-
-def _default(check: str, keyword: str) -> Any:
-    """The documented default of a check's keyword argument (one source of truth)."""
-    return inspect.signature(DATA_CHECKS[check]).parameters[keyword].default
+    return is_lightning_module(model)
 
 
 def _bind(fn: Callable[..., Finding], *args: Any) -> Callable[..., Finding]:
@@ -279,7 +232,7 @@ def _isolated(name: str, call: Callable[..., Finding], kwargs: dict[str, Any]) -
     except Exception as exc:
         result = finding(
             name,
-            FindingStatus.ERROR,
+            Status.ERROR,
             f"the check raised {summarize_exception(exc)}",
             {"exception": type(exc).__name__},
         )
@@ -288,7 +241,7 @@ def _isolated(name: str, call: Callable[..., Finding], kwargs: dict[str, Any]) -
 
 def _missing(name: str, what: str) -> Finding:
     keys = ", ".join(f"{w!r}: ..." for w in what.split(" and "))
-    return finding(name, FindingStatus.SKIP, f"needs data={{{keys}}}")
+    return finding(name, Status.SKIP, f"needs data={{{keys}}}")
 
 
 def _select(checks: Collection[str] | None) -> list[str]:

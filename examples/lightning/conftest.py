@@ -22,7 +22,7 @@ from recognizer_pl.serving import onnx_service, recent_requests, serve_a_week
 
 from mltestscore.checks.integrations import mlflow_runs
 from mltestscore.checks.integrations.lightning_fixtures import lightning_fixtures
-from mltestscore.checks.schema import TensorSchema
+from mltestscore.schema import TensorSchema
 
 ROOT = Path(__file__).parent
 SWEPT = ("lr", "hidden", "dropout")  # the hyperparameters of the sweep (model.3)

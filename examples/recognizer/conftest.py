@@ -30,12 +30,12 @@ from digits_app.model_config import AppConfig, load_config
 from digits_app.newfeature import add_feature
 from digits_app.serving import LineService
 
-from mltestscore.checks.schema import TensorSchema
 from mltestscore.error_analysis import ErrorAnalysis
 from mltestscore.reference_model.data import LineDataset
 from mltestscore.reference_model.models import LineRecognizer, build_model
 from mltestscore.reference_model.store import ModelStore
 from mltestscore.reference_model.train import TrainResult
+from mltestscore.schema import TensorSchema
 
 ROOT = Path(__file__).parent
 THREADS = int(os.environ.get("DIGITS_APP_THREADS", "2"))
@@ -78,7 +78,7 @@ def store_with_candidate(
     candidate: TrainResult,
     canary: np.ndarray,
 ) -> tuple[ModelStore, int]:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return history.build_store(tmp_path_factory.mktemp("store"), app, candidate, canary, now=now)
 
 

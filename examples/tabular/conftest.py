@@ -87,7 +87,7 @@ def model_store(
     for created in VERSIONS:
         rows = received_before(intake, created)
         model = train(rows, config, extra_features)
-        when = dt.datetime.fromisoformat(created).replace(tzinfo=dt.timezone.utc)
+        when = dt.datetime.fromisoformat(created).replace(tzinfo=dt.UTC)
         store.save(model, MODEL_NAME, created_at=when, metrics={"train_rows": len(rows)})
     store.promote(MODEL_NAME, SERVING_VERSION)
     return store

@@ -47,7 +47,7 @@ def ml_pipeline(
 
     def export(train: Any, workdir: Path) -> tuple[ModelStore, int]:
         store = ModelStore(workdir / "store")
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         return store, store.save(train, MODEL_NAME, created_at=now)
 
     return {

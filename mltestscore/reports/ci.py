@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mltestscore.results import Status, TestStatus
 from mltestscore.text import clean, one_line
 
 __all__ = ["Finding", "findings", "render_annotations", "render_codequality"]
@@ -81,8 +82,8 @@ def findings(report: Mapping[str, Any], locations: Locations | None = None) -> l
         head = one_line(t.get("title", ""), 120)
         step = clean(t.get("next_step") or "").strip()
         tail = f"\nNext: {step}" if step else ""
-        if status in ("failed", "error"):
-            label = "ERROR" if status == "error" else "failed"
+        if status in (TestStatus.FAILED, TestStatus.ERROR):
+            label = "ERROR" if status == TestStatus.ERROR else "failed"
             errors.append(
                 Finding(
                     "error",
@@ -96,7 +97,7 @@ def findings(report: Mapping[str, Any], locations: Locations | None = None) -> l
                 )
             )
             continue
-        if status == "unjudged":
+        if status == TestStatus.UNJUDGED:
             warnings.append(
                 Finding(
                     "warning",
@@ -111,7 +112,7 @@ def findings(report: Mapping[str, Any], locations: Locations | None = None) -> l
                 )
             )
         for a in t.get("automated") or []:
-            if a.get("status") != "warn":
+            if a.get("status") != Status.WARN:
                 continue
             source = one_line(a.get("source", ""), 200)
             a_step = clean(a.get("next_step") or "").strip()

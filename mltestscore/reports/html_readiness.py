@@ -10,6 +10,7 @@ from mltestscore.reports.html_evidence import chip, esc, evidence_chip, render_v
 from mltestscore.reports.palette import band_colour
 from mltestscore.reports.priorities import fix_next, holding_back, weakest_sections
 from mltestscore.reports.svg import Bar, Marker, bar_chart
+from mltestscore.results import Status, TestStatus
 from mltestscore.scoring import band_for
 from mltestscore.text import one_line
 
@@ -137,10 +138,10 @@ def grid(report: Mapping[str, Any]) -> str:
             if t is None:
                 cells.append("<td></td>")
                 continue
-            warned = any(a.get("status") == "warn" for a in t.get("automated") or [])
+            warned = any(a.get("status") == Status.WARN for a in t.get("automated") or [])
             flag = ' <span class="chip ev-warn">\u26a0 warning</span>' if warned else ""
             why = ""
-            if t["status"] == "unjudged":  # "could not judge" is never mistaken for a pass
+            if t["status"] == TestStatus.UNJUDGED:  # "could not judge" is never a pass
                 why = f'<div class="cell-reason">{esc(_brief(str(t["reason"]), 90))}</div>'
             cells.append(
                 f'<td class="cell st-{esc(t["status"])}" title="{esc(_brief(str(t["reason"]), 300))}">'
@@ -150,7 +151,15 @@ def grid(report: Mapping[str, Any]) -> str:
             )
         rows.append(f'<tr><th scope="row">{n}</th>{"".join(cells)}</tr>')
     legend = " ".join(
-        chip(s) for s in ("automated", "manual", "failed", "error", "unjudged", "not_done")
+        chip(s)
+        for s in (
+            TestStatus.AUTOMATED,
+            TestStatus.MANUAL,
+            TestStatus.FAILED,
+            TestStatus.ERROR,
+            TestStatus.UNJUDGED,
+            TestStatus.NOT_DONE,
+        )
     )
     return (
         f'<section id="grid"><h2>The 28 tests</h2><table class="grid"><colgroup>'
@@ -171,11 +180,11 @@ def _automated(entry: Mapping[str, Any], test_next_step: str = "") -> str:
         parts.append(f'<div class="ev-msg">{text_block(str(entry["message"]))}</div>')
     step = str(entry.get("next_step") or "")
     repeated = " ".join(step.split()).rstrip(".") in " ".join(test_next_step.split())
-    if step and entry["status"] != "pass" and not repeated:  # the test's next step says it
+    if step and entry["status"] != Status.PASS and not repeated:  # the test's next step says it
         parts.append(f'<div class="next-step">Next: {text_block(step)}</div>')
     evidence = entry.get("evidence") or {}
     if evidence:
-        is_open = " open" if entry["status"] in ("fail", "error", "warn") else ""
+        is_open = " open" if entry["status"] in (Status.FAIL, Status.ERROR, Status.WARN) else ""
         parts.append(
             f'<details class="ev-data"{is_open}><summary>evidence ({len(evidence)} '
             f"item{'s' if len(evidence) != 1 else ''})</summary>"
@@ -219,7 +228,7 @@ def reason_told_by_evidence(test: Mapping[str, Any]) -> bool:
     messages = [
         " ".join(str(a.get("message", "")).split())
         for a in test.get("automated") or []
-        if a.get("status") not in ("pass", "not_automated")
+        if a.get("status") not in (Status.PASS, Status.NOT_AUTOMATED)
     ]
     return bool(messages) and all(m and m in reason for m in messages)
 
@@ -231,9 +240,9 @@ def test_details(report: Mapping[str, Any]) -> str:
         title = report["score"]["sections"].get(section, {}).get("title", "")
         out.append(f"<h3>{esc(section)}: {esc(title)}</h3>")
         for t in tests:
-            bad = t["status"] in ("failed", "error", "unjudged")
+            bad = t["status"] in (TestStatus.FAILED, TestStatus.ERROR, TestStatus.UNJUDGED)
             automated = t.get("automated") or []
-            ran = [a for a in automated if a.get("status") != "not_automated"]
+            ran = [a for a in automated if a.get("status") != Status.NOT_AUTOMATED]
             evidence = [_automated(a, str(t.get("next_step") or "")) for a in (ran or automated)]
             told = reason_told_by_evidence(t)  # each reason is said once
             body = (

@@ -15,6 +15,7 @@ from typing import Any
 
 from mltestscore.reports.diff import diff_reports, signed
 from mltestscore.reports.priorities import fix_next, holding_back
+from mltestscore.results import Status, TestStatus
 from mltestscore.text import one_line
 
 __all__ = ["md_code", "md_text", "render"]
@@ -154,11 +155,11 @@ def render(report: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
         "",
     ]
     tests = list(report["tests"])
-    failing = [t for t in tests if t["status"] in ("failed", "error")]
+    failing = [t for t in tests if t["status"] in (TestStatus.FAILED, TestStatus.ERROR)]
     if failing:
         lines.append(f"**Failing tests ({len(failing)})**")
         lines += [
-            _test_line(t, "ERROR" if t["status"] == "error" else "failed")
+            _test_line(t, "ERROR" if t["status"] == TestStatus.ERROR else "failed")
             for t in failing[:_MAX_FAILING]
         ]
         if len(failing) > _MAX_FAILING:
@@ -166,7 +167,7 @@ def render(report: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
         lines.append("")
     else:
         lines += ["No automated check failed.", ""]
-    unjudged = [t for t in tests if t["status"] == "unjudged"]
+    unjudged = [t for t in tests if t["status"] == TestStatus.UNJUDGED]
     if unjudged:
         lines.append(f"**Could not judge ({len(unjudged)}), 0 points each**")
         lines += [_test_line(t, "could not judge") for t in unjudged[:_MAX_LISTED]]
@@ -177,7 +178,8 @@ def render(report: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
         (t, a)
         for t in tests
         for a in t.get("automated") or []
-        if a.get("status") == "warn" and t["status"] not in ("failed", "error")
+        if a.get("status") == Status.WARN
+        and t["status"] not in (TestStatus.FAILED, TestStatus.ERROR)
     ]
     if warned:
         lines.append(f"**Warnings ({len(warned)})**")
@@ -188,7 +190,8 @@ def render(report: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
         if len(warned) > _MAX_LISTED:
             lines.append(f"- \u2026 and {len(warned) - _MAX_LISTED} more")
         lines.append("")
-    gaps = [a for a in fix_next(report, limit=8) if a.status not in ("failed", "error")][:3]
+    broken = (TestStatus.FAILED, TestStatus.ERROR)
+    gaps = [a for a in fix_next(report, limit=8) if a.status not in broken][:3]
     if gaps:
         lines.append("**Next in the weakest section**")
         lines += [

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from mltestscore.results import Status, TestStatus
+
 # Band index (0-5, Table V of the 2017 paper) -> badge colour (shields.io's scale).
 BAND_COLOURS: tuple[str, ...] = ("#e05d44", "#fe7d37", "#dfb317", "#a4a61d", "#97ca00", "#44cc11")
 
 # Test status -> (label shown as text, symbol, background, border).
 STATUS_STYLE: dict[str, tuple[str, str, str, str]] = {
-    "automated": ("automated", "\u2713", "#dcf5dc", "#2e7d32"),
-    "manual": ("manual", "\u00bd", "#dde9fb", "#1d4ed8"),
-    "failed": ("FAILED", "\u2717", "#fde0de", "#c62828"),
-    "error": ("ERROR", "!", "#f3e0f7", "#7b1fa2"),
-    "unjudged": ("could not judge", "?", "#fff4d6", "#b26a00"),
-    "not_done": ("not done", "\u2013", "#f1f1f1", "#8a8a8a"),
+    TestStatus.AUTOMATED: ("automated", "\u2713", "#dcf5dc", "#2e7d32"),
+    TestStatus.MANUAL: ("manual", "\u00bd", "#dde9fb", "#1d4ed8"),
+    TestStatus.FAILED: ("FAILED", "\u2717", "#fde0de", "#c62828"),
+    TestStatus.ERROR: ("ERROR", "!", "#f3e0f7", "#7b1fa2"),
+    TestStatus.UNJUDGED: ("could not judge", "?", "#fff4d6", "#b26a00"),
+    TestStatus.NOT_DONE: ("not done", "\u2013", "#f1f1f1", "#8a8a8a"),
 }
 
 # Automated-evidence status -> label.
 EVIDENCE_LABELS: dict[str, str] = {
-    "pass": "pass",
-    "warn": "warning",
-    "fail": "FAIL",
-    "error": "ERROR",
-    "not_automated": "not automated",
-    "inconclusive": "could not judge",
+    Status.PASS: "pass",
+    Status.WARN: "warning",
+    Status.FAIL: "FAIL",
+    Status.ERROR: "ERROR",
+    Status.NOT_AUTOMATED: "not automated",
+    Status.INCONCLUSIVE: "could not judge",
 }
 
 

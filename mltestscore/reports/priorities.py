@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mltestscore.results import TestStatus
+
 
 @dataclass(frozen=True)
 class Action:
@@ -41,10 +43,10 @@ def fix_next(report: Mapping[str, Any], limit: int = 6) -> list[Action]:
         return Action(str(t["id"]), str(t["title"]), str(t["status"]), gain, what)
 
     broken = sorted(
-        (t for t in tests if t["status"] in ("failed", "error")),
+        (t for t in tests if t["status"] in (TestStatus.FAILED, TestStatus.ERROR)),
         key=lambda t: (rank.get(t["section"], 0.0), t["id"]),
     )
-    order = {"unjudged": 0, "not_done": 0, "manual": 1}
+    order: dict[str, int] = {TestStatus.UNJUDGED: 0, TestStatus.NOT_DONE: 0, TestStatus.MANUAL: 1}
     gaps = sorted(
         (t for t in tests if t["section"] in weakest and t["status"] in order),
         key=lambda t: (order[t["status"]], t["id"]),

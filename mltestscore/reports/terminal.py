@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from mltestscore.results import Status, TestStatus
 from mltestscore.rubric import SECTIONS
 from mltestscore.text import one_line
 
@@ -20,22 +21,22 @@ __all__ = ["MODES", "Mode", "render", "render_gate_line"]
 Mode = Literal["grid", "short", "none"]
 MODES: tuple[str, ...] = ("grid", "short", "none")
 
-_LABELS = {
-    "automated": "auto",
-    "failed": "FAIL",
-    "error": "ERROR",
-    "manual": "manual",
-    "unjudged": "?judge",
-    "not_done": "-",
+_LABELS: dict[str, str] = {
+    TestStatus.AUTOMATED: "auto",
+    TestStatus.FAILED: "FAIL",
+    TestStatus.ERROR: "ERROR",
+    TestStatus.MANUAL: "manual",
+    TestStatus.UNJUDGED: "?judge",
+    TestStatus.NOT_DONE: "-",
 }
 # SGR codes (pytest's TerminalWriter uses the same): status -> colour.
-_SGR = {
-    "automated": "32",  # green
-    "failed": "1;31",  # bold red
-    "error": "1;35",  # bold magenta
-    "manual": "34",  # blue
-    "unjudged": "33",  # yellow
-    "not_done": "",
+_SGR: dict[str, str] = {
+    TestStatus.AUTOMATED: "32",  # green
+    TestStatus.FAILED: "1;31",  # bold red
+    TestStatus.ERROR: "1;35",  # bold magenta
+    TestStatus.MANUAL: "34",  # blue
+    TestStatus.UNJUDGED: "33",  # yellow
+    TestStatus.NOT_DONE: "",
 }
 # Band index -> colour of the final score line: red, red, yellow, yellow, green, green.
 _BAND_SGR = ("1;31", "31", "33", "33", "32", "1;32")
@@ -150,8 +151,8 @@ def render(
             for p in problems
         )
     lines.extend(_warnings(report, colour))
-    bad = [t for t in report["tests"] if t["status"] in ("failed", "error")]
-    unjudged = [t for t in report["tests"] if t["status"] == "unjudged"]
+    bad = [t for t in report["tests"] if t["status"] in (TestStatus.FAILED, TestStatus.ERROR)]
+    unjudged = [t for t in report["tests"] if t["status"] == TestStatus.UNJUDGED]
     if not verbose:
         if bad:
             ids = ", ".join(_one_line(t["id"], 20) for t in bad)
@@ -176,9 +177,9 @@ def _warnings(report: Mapping[str, Any], colour: bool) -> list[str]:
     found = [
         (str(t["id"]), str(a.get("message", "")))
         for t in report["tests"]
-        if t["status"] == "automated"
+        if t["status"] == TestStatus.AUTOMATED
         for a in t.get("automated") or []
-        if a.get("status") == "warn"
+        if a.get("status") == Status.WARN
     ]
     if not found:
         return []
@@ -194,12 +195,16 @@ def _verbose(
 
     lines: list[str] = []
     for t in [*bad, *unjudged]:
-        status = "could not judge" if t["status"] == "unjudged" else _one_line(t["status"], 20)
+        status = (
+            "could not judge" if t["status"] == TestStatus.UNJUDGED else _one_line(t["status"], 20)
+        )
         lines.append(f"  {_one_line(t['id'], 20)} {status}: {_one_line(t['reason'])}")
         if t.get("next_step"):
             lines.append(f"      next: {_one_line(t['next_step'])}")
     gaps = [
-        a for a in fix_next(report, limit=10) if a.status not in ("failed", "error", "unjudged")
+        a
+        for a in fix_next(report, limit=10)
+        if a.status not in (TestStatus.FAILED, TestStatus.ERROR, TestStatus.UNJUDGED)
     ][:4]
     if gaps:
         lines.append(_one_line(holding_back(report)))

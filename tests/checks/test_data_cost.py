@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from mltestscore.checks.data_cost import FeatureCost, measure_costs, with_importance
-from mltestscore.checks.data_importance import SHARED_KEY
+from mltestscore.checks.data.cost import FeatureCost, measure_costs, with_importance
+from mltestscore.checks.data.importance import SHARED_KEY
 from mltestscore.context import CheckContext
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mltestscore.checks.data_importance import SHARED_KEY
+from mltestscore.checks.data.importance import SHARED_KEY
 from mltestscore.context import CheckContext
 from mltestscore.metrics import Metric
 from mltestscore.results import Status

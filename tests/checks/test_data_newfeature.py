@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mltestscore.checks.data_newfeature import model_inputs
+from mltestscore.checks.data.data6_new_feature import model_inputs
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

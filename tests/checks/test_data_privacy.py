@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_digits
 
-from mltestscore.checks.data_privacy import luhn_valid, scan, suggests_pii
+from mltestscore.checks.data.pii import luhn_valid, scan, suggests_pii
 from mltestscore.context import CheckContext
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin

@@ -8,10 +8,10 @@ import pandera.pandas as pa
 import pytest
 from sklearn.datasets import load_digits, load_wine
 
-from mltestscore.checks.schema import TensorSchema
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
-from mltestscore.schema_infer import infer_schema, to_pandera
+from mltestscore.schema import TensorSchema
+from mltestscore.schema.infer import infer_schema, to_pandera
 
 
 @pytest.fixture(scope="module")

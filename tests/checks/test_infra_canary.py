@@ -15,7 +15,7 @@ from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 from torch import nn
 
-from mltestscore.checks.infra_canary_process import read_report
+from mltestscore.checks.infra.serving import read_report
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

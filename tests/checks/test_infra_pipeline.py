@@ -18,8 +18,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from mltestscore.checks.infra import pipeline_integration_tested
-from mltestscore.checks.infra_pipeline import Pipeline, PipelineWiringError, plan
+from mltestscore.checks.infra.infra3_pipeline import pipeline_integration_tested
+from mltestscore.checks.infra.pipeline import Pipeline, PipelineWiringError, plan
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

@@ -17,8 +17,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import nn
 
-from mltestscore.checks.infra import training_is_reproducible
-from mltestscore.checks.infra_repro import compare_parameters, snapshot_parameters
+from mltestscore.checks.infra.infra1_reproducible import training_is_reproducible
+from mltestscore.checks.infra.parameters import compare_parameters, snapshot_parameters
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 
@@ -181,3 +181,72 @@ def test_missing_train_fn_is_not_automated(missing: dict[str, Any]) -> None:
     ev = run_builtin("infra.1", missing)
     assert ev.status is Status.NOT_AUTOMATED
     assert "ml_train_fn" in ev.message
+
+
+class Wrapper:
+    """A team's estimator wrapper: fit/predict, no BaseEstimator, no state_dict."""
+
+    def __init__(self, seed: int | None) -> None:
+        self.seed = seed
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> Wrapper:
+        forest = RandomForestClassifier(n_estimators=4, random_state=self.seed)
+        self.model = make_pipeline(StandardScaler(), forest).fit(x, y)
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict(x))
+
+
+class Opaque:
+    """A wrapper that keeps nothing inspectable: only its predictions can be compared."""
+
+    def __init__(self, seed: int | None) -> None:
+        weights = np.random.default_rng(seed).normal(size=4)
+        self._score = lambda x: np.asarray(x) @ weights
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._score(x))
+
+
+def test_a_seeded_wrapper_passes_on_the_models_it_holds() -> None:
+    ev = run_builtin(
+        "infra.1",
+        {"train_fn": lambda seed: Wrapper(seed).fit(X_IRIS, Y_IRIS), "eval_data": (X_IRIS, Y_IRIS)},
+    )
+    assert ev.status is Status.PASS, ev.message
+    assert ev.evidence["runs"][0]["model_type"] == "Wrapper"
+    assert ev.evidence["runs"][0]["parameters"] > 0
+    assert ev.evidence["predictions"]["equal"] is True
+
+
+def test_a_wrapper_that_ignores_its_seed_fails() -> None:
+    ev = run_builtin("infra.1", {"train_fn": lambda seed: Wrapper(None).fit(X_IRIS, Y_IRIS)})
+    assert ev.status is Status.FAIL
+    assert ev.evidence["first_differing_parameter"].startswith("model.randomforestclassifier.")
+
+
+def test_a_wrapper_without_parameters_is_compared_by_its_predictions() -> None:
+    ev = run_builtin("infra.1", {"train_fn": Opaque, "canary_inputs": CANARY})
+    assert ev.status is Status.PASS, ev.message
+    assert "exposes no parameters, so its predictions were compared" in ev.message
+    ev = run_builtin(
+        "infra.1",
+        {"train_fn": lambda seed: Opaque(None), "canary_inputs": CANARY},
+        thresholds={"check_seed_sensitivity": True},
+    )
+    assert ev.status is Status.FAIL
+    assert "predictions of two training runs with seed 0 differ" in ev.message
+    assert "torch.manual_seed" in ev.next_step
+    sensitive = run_builtin(
+        "infra.1",
+        {"train_fn": Opaque, "canary_inputs": CANARY},
+        thresholds={"check_seed_sensitivity": True},
+    )
+    assert sensitive.status is Status.PASS and "seed 1 changes them" in sensitive.message
+
+
+def test_a_wrapper_with_nothing_to_compare_is_not_automated_not_an_error() -> None:
+    ev = run_builtin("infra.1", {"train_fn": Opaque})
+    assert ev.status is Status.NOT_AUTOMATED
+    assert "exposes no parameters" in ev.message and "ml_canary_inputs" in ev.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from mltestscore.checks.infra_arrays import content_id
+from mltestscore.inputs.arrays import content_id
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 
@@ -207,7 +207,7 @@ def test_reference_model_store(tmp_path: Path) -> None:
             model,
             config,
             metrics={"cer": 0.5},
-            created_at=datetime(2024, 1, seed, tzinfo=timezone.utc),
+            created_at=datetime(2024, 1, seed, tzinfo=UTC),
         )
         store.promote("recognizer", version)
         store.record_predictions("recognizer", version, content_id(images), predict(model, images))

@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 import mltestscore
-from mltestscore.checks.infra_smoke import shrink
+from mltestscore.checks.infra.infra2_unit_tested import shrink
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import nn
 
-from mltestscore.checks.infra import model_is_debuggable
+from mltestscore.checks.infra.infra5_debuggable import model_is_debuggable
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 

@@ -17,7 +17,7 @@ from sklearn.metrics import accuracy_score, f1_score, mean_squared_error
 from threadpoolctl import threadpool_limits
 from torch import nn
 
-from mltestscore.checks.infra import validated_before_serving
+from mltestscore.checks.infra.infra4_validation import validated_before_serving
 from mltestscore.metrics import Metric
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
@@ -255,3 +255,45 @@ def test_small_slices_are_skipped_not_judged() -> None:
     assert result.status is Status.PASS
     assert result.evidence["skipped_slices"] == ["one row"]
     assert isinstance(pd.DataFrame(result.evidence["table"]), pd.DataFrame)
+
+
+LARGE = (TEST["mean radius"] >= 15).to_numpy()
+MALIGNANT = (TEST["target"] == 0).to_numpy()
+SLICE_FORMS: dict[str, tuple[Any, dict[str, np.ndarray]]] = {
+    "column + bin": ({"large": ("mean radius", (15, None))}, {"large": LARGE}),
+    "column names": (["target"], {"target=0": MALIGNANT, "target=1": ~MALIGNANT}),
+    "one column name": ("target", {"target=0": MALIGNANT, "target=1": ~MALIGNANT}),
+    "dict value": ({"m": {"column": "target", "value": 0}}, {"m": MALIGNANT}),
+    "dict values": ({"all": {"column": "target", "values": [0, 1]}}, {"all": LARGE | ~LARGE}),
+    "dict bin": ({"large": {"column": "mean radius", "bin": [15, None]}}, {"large": LARGE}),
+    "column value": ({"m": ("target", 0)}, {"m": MALIGNANT}),
+    "toml column value": ({"m": ["target", 0]}, {"m": MALIGNANT}),
+    "predicate": ({"large": lambda f: f["mean radius"] >= 15}, {"large": LARGE}),
+    "boolean mask": ({"large": LARGE}, {"large": LARGE}),
+}
+
+
+@pytest.mark.parametrize("form", list(SLICE_FORMS))
+def test_every_documented_slices_form_is_judged(form: str) -> None:
+    """Each ml_slices form of docs/inputs.md (once a crash in infra.4) selects its rows."""
+    spec, expected = SLICE_FORMS[form]
+    ev = run_builtin(
+        "infra.4",
+        _inputs(GOOD, serving_model=GOOD.predict, slices=spec),  # same answers: no regression
+        thresholds={"min_slice_rows": 1},
+    )
+    assert ev.status is Status.PASS, ev.message
+    rows = {r["slice"]: r["rows"] for r in ev.evidence["table"] if r["slice"] != "(all)"}
+    assert rows == {name: int(mask.sum()) for name, mask in expected.items()}
+
+
+def test_a_slice_with_its_own_floor_is_held_to_it() -> None:
+    floor = {"large": {"column": "mean radius", "bin": [15, None], "min_metric": 0.99}}
+    ev = run_builtin("infra.4", _inputs(GOOD, serving_model=GOOD.predict, slices=floor))
+    assert ev.status is Status.FAIL and ev.evidence["promote_ok"] is False
+    large = next(r for r in ev.evidence["table"] if r["slice"] == "large")
+    assert large["status"] == "below floor" and large["candidate"] < 0.99
+    assert "slice 'large' accuracy" in ev.message and "below the floor" in ev.message
+    floor["large"]["min_metric"] = 0.5
+    ev = run_builtin("infra.4", _inputs(GOOD, serving_model=GOOD.predict, slices=floor))
+    assert ev.status is Status.PASS, ev.message

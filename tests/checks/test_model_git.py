@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,7 +115,84 @@ def test_without_declared_files_it_is_not_automated(repo: Path) -> None:
 
 
 def test_missing_git_binary_is_not_automated(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mltestscore.checks.model_git.shutil.which", lambda name: None)
+    monkeypatch.setattr("mltestscore.checks.model.model1_specs.shutil.which", lambda name: None)
     result = run(repo, ["model.py"])
     assert result.status is Status.NOT_AUTOMATED
     assert "git is not installed" in result.message
+
+
+# -- the training run's params (ml_mlflow_run) ----------------------------------------------
+
+
+class TrainingRuns:
+    """Runs in a local SQLite store, the one MLFLOW_TRACKING_URI names."""
+
+    def __init__(self, client: Any, experiment: str) -> None:
+        self.client, self.experiment = client, experiment
+
+    def log(self, **params: object) -> str:
+        run_id = str(self.client.create_run(self.experiment).info.run_id)
+        for key, value in params.items():
+            self.client.log_param(run_id, key, value)
+        return run_id
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TrainingRuns:
+    mlflow = pytest.importorskip("mlflow")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    return TrainingRuns(client, client.create_experiment("train", (tmp_path / "a").as_uri()))
+
+
+def run_with(root: Path, run: object, **thr: object) -> AutomatedEvidence:
+    context = CheckContext(root=root, baseline_path=root / "b.json")
+    inputs = {"model_spec_files": ["configs/model.yaml", "model.py"], "mlflow_run": run}
+    return run_builtin("model.1", inputs, thresholds=thr, context=context)
+
+
+def test_run_params_declared_in_the_specs_pass(repo: Path, runs: TrainingRuns) -> None:
+    run_id = runs.log(lr="0.001", layers=3, Model="x")
+    result = run_with(repo, run_id)
+    assert result.status is Status.PASS, result.message
+    assert "3 param(s) of training run" in result.message
+    assert result.evidence["mlflow_run"]["declared"] == [
+        "Model (model.py)", "layers (configs/model.yaml)", "lr (configs/model.yaml)",
+    ]  # fmt: skip
+    run = runs.client.get_run(run_id)
+    assert run_with(repo, run).status is Status.PASS  # an mlflow.entities.Run works too
+
+
+def test_a_run_param_no_spec_declares_fails(repo: Path, runs: TrainingRuns) -> None:
+    run_id = runs.log(lr="0.001", dropout="0.2", seed=1)
+    result = run_with(repo, run_id)
+    assert result.status is Status.FAIL
+    assert "params not in spec: dropout, seed" in result.message
+    assert run_id in result.next_step and "ignore_params" in result.next_step
+    assert run_with(repo, run_id, ignore_params=["dropout", "se*"]).status is Status.PASS
+
+
+def test_a_run_trained_with_other_values_than_the_spec_fails(
+    repo: Path, runs: TrainingRuns
+) -> None:
+    result = run_with(repo, runs.log(lr="0.01", layers="3"))
+    assert result.status is Status.FAIL
+    assert "params differ from spec: lr: run 0.01, spec 0.001 (configs/model.yaml)" in (
+        result.message
+    )
+
+
+def test_an_unknown_run_fails_clearly(repo: Path, runs: TrainingRuns) -> None:
+    result = run_with(repo, "0123456789abcdef")
+    assert result.status is Status.FAIL
+    assert "MLflow has no run '0123456789abcdef'" in result.message
+
+
+def test_a_run_id_without_mlflow_is_not_automated(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # import mlflow fails
+    result = run_with(repo, "0123456789abcdef")
+    assert result.status is Status.NOT_AUTOMATED
+    assert "mltestscore[mlflow]" in result.message and "ml_mlflow_run" in result.message

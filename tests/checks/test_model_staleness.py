@@ -23,7 +23,7 @@ from mltestscore.results import AutomatedEvidence, Status
 from mltestscore.runner import run_builtin
 
 Data = tuple[np.ndarray, np.ndarray]
-NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 AGES = (0, 30, 60, 90, 120)
 
 

@@ -16,7 +16,7 @@ from mltestscore.context import CheckContext
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mltestscore.checks.monitor_perf import Timing, calibration, paired_ratio, time_interleaved
+from mltestscore.checks.monitor.timing import Timing, calibration, paired_ratio, time_interleaved
 from mltestscore.context import CheckContext
 from mltestscore.contracts import model_contract
 from mltestscore.results import Status

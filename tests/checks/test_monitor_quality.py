@@ -145,3 +145,72 @@ def test_metric_mismatch_is_a_clear_error(data: dict[str, Any], tmp_path: Path) 
     assert result.status is Status.ERROR and "'accuracy_score' but ml_metric is 'f1'" in (
         result.message
     )
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_recent_data_from_parquet_and_jsonl(
+    data: dict[str, Any], tmp_path: Path, suffix: str
+) -> None:
+    record, compare = _contexts(tmp_path)
+    model = data["model"]  # fitted on arrays: called on the frame's values
+    base = {"predict": lambda f: model.predict(np.asarray(f)), "metric": accuracy_score,
+            "target": "label"}  # fmt: skip
+    X_base, y_base = data["baseline"]
+    X, y = data["recent"]
+    columns = [f"x{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns).assign(label=y)
+
+    def written(table: pd.DataFrame, name: str) -> Path:
+        path = tmp_path / f"{name}{suffix}"
+        if suffix == ".parquet":
+            table.to_parquet(path)
+        else:
+            table.to_json(path, orient="records", lines=True)
+        return path
+
+    baseline = pd.DataFrame(X_base, columns=columns).assign(label=y_base)
+    run_builtin("monitor.7", {**base, "recent_data": baseline}, context=record)
+    labelled = run_builtin("monitor.7", {**base, "recent_data": written(frame, "recent")},
+                           context=compare)  # fmt: skip
+    assert labelled.status is Status.PASS, labelled.message
+    assert labelled.evidence["labelled"] and labelled.evidence["metric"] == "accuracy_score"
+    unlabelled = run_builtin(
+        "monitor.7",
+        {**base, "recent_data": written(frame.drop(columns=["label"]), "unlabelled")},
+        context=compare,
+    )
+    assert unlabelled.status is Status.PASS, unlabelled.message
+    assert "quality not measured: recent_data has no labels" in unlabelled.message
+
+
+def _float_label_data() -> tuple[np.ndarray, np.ndarray]:
+    X = np.random.default_rng(0).normal(size=(300, 3)).astype(np.float32)
+    return X, (X[:, 0] + 0.5 * X[:, 1] > 0).astype(np.float64)  # float class labels 0.0 / 1.0
+
+
+def _sigmoid_classifier(dtype: torch.dtype) -> nn.Module:
+    linear = nn.Linear(3, 1)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[4.0, 2.0, 0.0]]))
+        linear.bias.zero_()
+    return nn.Sequential(linear, nn.Sigmoid()).to(dtype)  # one probability column
+
+
+@pytest.mark.parametrize("kind", ["callable", "float32", "bfloat16"])
+def test_float_class_labels_get_accuracy_without_a_metric(tmp_path: Path, kind: str) -> None:
+    _, compare = _contexts(tmp_path)
+    X, y = _float_label_data()
+    chosen: dict[str, Any]
+    if kind == "callable":
+        chosen = {"predict": lambda f: (np.asarray(f)[:, 0] + 0.5 * np.asarray(f)[:, 1] > 0) * 1.0}
+    else:
+        chosen = {"model": _sigmoid_classifier(getattr(torch, kind))}
+    inputs = {**chosen, "recent_data": (X, y), "reference_metric": 1.0}
+    result = run_builtin("monitor.7", inputs, context=compare)
+    assert result.status is Status.PASS, result.message
+    assert result.evidence["metric"] == "accuracy"  # classes, not R²
+    assert result.evidence["metric_value"] >= 0.98  # probabilities thresholded at 0.5
+    flipped = run_builtin("monitor.7", {**inputs, "recent_data": (X, 1.0 - y)}, context=compare)
+    assert flipped.status is Status.FAIL and "prediction quality regressed: accuracy" in (
+        flipped.message
+    )

@@ -79,3 +79,21 @@ def test_missing_or_corrupt_files_are_clear_errors(tmp_path: Path) -> None:
     assert result.status is Status.ERROR and "cannot read" in result.message
     assert str(corrupt) in result.message
     assert run_builtin("monitor.2", {"schema": SCHEMA}).status is Status.NOT_AUTOMATED
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".json", ".jsonl"])
+def test_serving_log_files_in_every_table_format(
+    serving: pd.DataFrame, tmp_path: Path, suffix: str
+) -> None:
+    bad = serving.copy()
+    bad.loc[:9, "age"] = 250  # 5% of rows
+    path = tmp_path / f"serving{suffix}"
+    if suffix in (".csv", ".tsv"):
+        bad.to_csv(path, sep="\t" if suffix == ".tsv" else ",", index=False)
+    elif suffix == ".parquet":
+        bad.to_parquet(path)
+    else:
+        bad.to_json(path, orient="records", lines=suffix == ".jsonl")
+    result = run_builtin("monitor.2", {"schema": SCHEMA, "serving_data": path})
+    assert result.status is Status.FAIL, result.message
+    assert "'age' 5.0%" in result.message

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mltestscore.checks.monitor_skew import compare_feature
+from mltestscore.checks.monitor.skew import compare_feature
 from mltestscore.results import Status
 from mltestscore.runner import run_builtin
 
@@ -222,3 +222,37 @@ def test_feature_code_problems() -> None:
         unproduced.message
     )
     assert run_builtin("monitor.3", {"serving_log": log}).status is Status.NOT_AUTOMATED
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_parquet_and_jsonl_serving_logs(tmp_path: Path, suffix: str) -> None:
+    raw = raw_requests(120, seed=7)
+    for serve, expected in ((training_features, Status.PASS), (buggy_serving, Status.FAIL)):
+        path = tmp_path / f"{serve.__name__}{suffix}"
+        log = serving_log(raw, serve)
+        if suffix == ".parquet":
+            log.to_parquet(path)  # keeps the request-id index
+        else:
+            log.to_json(path, orient="records", lines=True)
+        result = run_builtin("monitor.3", {"serving_log": path, "feature_fn": training_features})
+        assert result.status is expected, result.message
+        if expected is Status.FAIL:
+            skewed = result.evidence["feature_skew"]["skewed_features"]
+            assert sorted(skewed) == ["country_code", "income_per_age"]
+    rows = result.evidence["feature_skew"]["features"][0]["example_rows"]
+    assert rows[0].startswith("req-") if suffix == ".parquet" else rows[0].isdigit()
+
+
+def test_train_data_json_is_a_stored_summary_or_a_table(tmp_path: Path) -> None:
+    from mltestscore import stats
+
+    train = training_features(raw_requests(2000, seed=0))
+    shifted = serving_log(raw_requests(500, seed=5, income_scale=3.0), training_features)
+    summary = tmp_path / "reference.json"
+    stats.summarize(train).save(summary)
+    records = tmp_path / "train.json"
+    train.to_json(records, orient="records")
+    for path in (summary, records):
+        failed = run_builtin("monitor.3", {"serving_log": shifted, "train_data": path})
+        assert failed.status is Status.FAIL, failed.message
+        assert "log_income" in failed.evidence["distribution_skew"]["drifted_columns"]

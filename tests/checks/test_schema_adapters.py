@@ -11,7 +11,7 @@ import pandera.pandas as pa
 import pytest
 from sklearn.datasets import load_breast_cancer, load_digits
 
-from mltestscore.checks.schema import SchemaReport, TensorSchema, validate
+from mltestscore.schema import SchemaReport, TensorSchema, validate
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +171,7 @@ def test_gx_suite_json_file(tmp_path, cancer, gx_suite) -> None:
 
 
 def test_missing_gx_names_the_extra(monkeypatch) -> None:
-    from mltestscore.checks.data_schema_gx import import_gx
+    from mltestscore.schema.gx_adapter import import_gx
 
     monkeypatch.setitem(sys.modules, "great_expectations", None)
     with pytest.raises(ImportError, match=r"mltestscore\[gx\]"):

@@ -12,7 +12,7 @@ from scipy import stats as sps
 from scipy.spatial.distance import jensenshannon
 from sklearn.datasets import load_breast_cancer, load_wine
 
-from mltestscore.checks import stats
+from mltestscore import stats
 
 
 @pytest.fixture(scope="module")

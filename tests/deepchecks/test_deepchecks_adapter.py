@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mltestscore.checks.deepchecks_adapter import run_deepchecks
+from mltestscore.checks.data.deepchecks_adapter import run_deepchecks
 from mltestscore.results import Status
 
 pytestmark = pytest.mark.filterwarnings("ignore")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mltestscore.checks import deepchecks_adapter as adapter
+from mltestscore.checks.data import deepchecks_adapter as adapter
 from mltestscore.results import Status
 
 

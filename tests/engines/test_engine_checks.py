@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from mltestscore.checks.data import privacy_controls, schema_validates
-from mltestscore.checks.monitor import serving_inputs_valid
-from mltestscore.checks.schema import validate
+from mltestscore.checks.monitor.monitor2_serving_inputs import serving_inputs_valid
 from mltestscore.results import Status
+from mltestscore.schema import validate
 
 ROWS = 2_000
 

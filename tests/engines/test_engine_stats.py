@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from engine_data import PLANTED
 
-from mltestscore.checks import stats
-from mltestscore.checks.engine_counts import edges_of, merge_all, merge_summaries
+from mltestscore import stats
+from mltestscore.engines.counts import edges_of, merge_all, merge_summaries
 
 NUMERIC_STATS = ("ks", "psi", "js", "chi2")
 EXACT_STATS = ("nan_share_reference", "nan_share_current")
@@ -78,7 +78,7 @@ def test_polars_lazy_streams_in_batches(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     pl = pytest.importorskip("polars")
-    from mltestscore.checks import engine_arrow
+    from mltestscore.engines import arrow as engine_arrow
 
     monkeypatch.setattr(engine_arrow, "BATCH_ROWS", 9_000)  # several batches per pass
     ref_path, cur_path = parquet_paths
@@ -94,7 +94,7 @@ def test_parquet_file_and_dataset_stream_in_row_groups(
     frames: tuple[pd.DataFrame, pd.DataFrame], parquet_paths: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    from mltestscore.checks import engine_arrow
+    from mltestscore.engines import arrow as engine_arrow
 
     monkeypatch.setattr(engine_arrow, "BATCH_ROWS", 5_000)
     ref_path, cur_path = parquet_paths
@@ -177,7 +177,7 @@ def test_current_counts_merge_per_partition(
     pl = pytest.importorskip("polars")
     ref, cur = frames
     summary = stats.summarize(ref)
-    from mltestscore.checks import engines
+    from mltestscore import engines
 
     parts = [engines.current_counts(summary, pl.from_pandas(p)) for p in _split(cur, 3)]
     merged = merge_all(parts)
@@ -197,7 +197,7 @@ def test_counts_from_another_summary_are_refused(
     frames: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     pl = pytest.importorskip("polars")
-    from mltestscore.checks import engines
+    from mltestscore import engines
 
     ref, cur = frames
     counts = engines.current_counts(stats.summarize(ref.iloc[:1000]), pl.from_pandas(cur))

@@ -91,3 +91,25 @@ class Blobs(L.LightningDataModule):
 
     def val_dataloader(self) -> DataLoader[Any]:
         return DataLoader(self.val_ds, batch_size=64)
+
+
+class OwnLoaders:
+    """A module that serves its own loaders (Lightning's ``train_dataloader`` hook)."""
+
+    def setup(self, stage: str | None = None) -> None:
+        self.blobs = Blobs()
+        self.blobs.setup(stage)
+
+    def train_dataloader(self) -> DataLoader[Any]:
+        return self.blobs.train_dataloader()
+
+    def val_dataloader(self) -> DataLoader[Any]:
+        return self.blobs.val_dataloader()
+
+
+class SelfContained(OwnLoaders, Classifier):
+    pass
+
+
+class SelfContainedFlippedSign(OwnLoaders, FlippedSign):
+    pass

@@ -19,6 +19,8 @@ from lightning_toys import (
     FlippedSign,
     ManualCorrect,
     ManualWithoutZeroGrad,
+    SelfContained,
+    SelfContainedFlippedSign,
 )
 
 from mltestscore.checks import smoke
@@ -60,6 +62,29 @@ def test_planted_training_step_bugs_are_caught(module: Any, says: str) -> None:
     problems = failed(smoke_report(module))
     assert "training_step" in problems, problems
     assert says in problems["training_step"]
+
+
+def test_smoke_run_takes_a_lightning_module_alone() -> None:
+    report = smoke.run(SelfContained())
+    assert failed(report) == {}
+    findings = {f.name: f for f in report.findings}
+    assert findings["training_step"].status.value == "pass", findings["training_step"].message
+    assert findings["val_improves"].status.value != "skip"  # data from its own loaders
+
+
+def test_smoke_run_on_a_lightning_module_alone_catches_a_flipped_loss_sign() -> None:
+    problems = failed(smoke.run(SelfContainedFlippedSign(), checks=["training_step"]))
+    assert "sign is flipped" in problems["training_step"]
+
+
+def test_smoke_run_takes_the_batch_from_a_datamodule() -> None:
+    problems = failed(smoke.run(FlippedSign(), datamodule=Blobs, checks=["training_step"]))
+    assert "sign is flipped" in problems["training_step"]
+
+
+def test_smoke_run_says_what_a_lightning_module_without_data_needs() -> None:
+    with pytest.raises(ValueError, match=r"batch=\(inputs, targets\) or datamodule="):
+        smoke.run(Classifier())
 
 
 def test_smoke_defaults_keep_what_the_caller_passed() -> None:

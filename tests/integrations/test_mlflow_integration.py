@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def test_registry_round_trip_alias_rollback_and_served_predictions(
     store: MlflowModelStore,
 ) -> None:
     name = store.default_name
-    old = datetime.now(timezone.utc) - timedelta(days=40)
+    old = datetime.now(UTC) - timedelta(days=40)
     v1 = store.register(linear(seed=1), metrics={"acc": 0.8}, params={"lr": 0.1}, created_at=old)
     v2 = store.register(linear(seed=2), metrics={"acc": 0.9}, params={"lr": 0.01})
     assert (v1, v2) == (1, 2) and store.versions() == [1, 2]
@@ -100,7 +100,7 @@ def test_rollback_drill_fails_with_one_version(store: MlflowModelStore) -> None:
 
 
 def test_staleness_curve_from_registry_versions(store: MlflowModelStore) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for age in (60, 30, 0):
         store.register(linear(seed=age), created_at=now - timedelta(days=age))
     ev = run_builtin(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import torch
@@ -47,7 +47,7 @@ def test_loading_does_not_touch_the_global_rng(trained, tmp_path):
 
 
 def test_created_at_is_settable_and_must_be_aware(trained, tmp_path):
-    old = datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc)
+    old = datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
     path = save_checkpoint(
         tmp_path / "m.safetensors", trained.model, trained.config, {"created_at": old}
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import torch
@@ -11,7 +11,7 @@ from mltestscore.reference_model.store import ModelStore, StoreError
 
 @pytest.fixture
 def two_versions(store, trained, trained_other):
-    old = datetime.now(timezone.utc) - timedelta(days=30)
+    old = datetime.now(UTC) - timedelta(days=30)
     v1 = store.save(trained.model, trained.config, metrics=trained.metrics(), created_at=old)
     v2 = store.save(trained_other.model, trained_other.config, metrics=trained_other.metrics())
     return store, v1, v2

@@ -27,7 +27,7 @@ from mltestscore.scoring import score
 
 XSS = "<script>window.__pwned=1</script>"
 TODAY = dt.date(2026, 11, 20)
-CREATED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)
+CREATED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 
 
 def _ev(

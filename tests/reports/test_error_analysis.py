@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
+from mltestscore.analysis_types import MAX_CURVE_POINTS
 from mltestscore.error_analysis import (
     PLAYBOOK,
     ErrorAnalysis,
@@ -21,8 +22,7 @@ from mltestscore.error_analysis import (
     decompose,
     worst_examples,
 )
-from mltestscore.reports.analysis_parts import MAX_CURVE_POINTS
-from mltestscore.reports.png import png_size
+from mltestscore.png import png_size
 
 
 def terms(errors: dict[str, float], irreducible: float = 0.0) -> dict[str, float]:

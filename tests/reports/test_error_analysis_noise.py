@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from mltestscore.alignment import _align, edit_counts, edit_pairs
+from mltestscore.analysis_types import slice_verdict
 from mltestscore.error_analysis import (
     PLAYBOOK,
     ErrorAnalysis,
@@ -20,7 +21,6 @@ from mltestscore.error_analysis import (
     slice_table,
 )
 from mltestscore.loss_curve import diagnose_curve
-from mltestscore.reports.analysis_parts import slice_verdict
 from mltestscore.reports.html_analysis import section
 
 

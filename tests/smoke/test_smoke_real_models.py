@@ -216,7 +216,7 @@ def test_fuzz_predict_returns_the_shrunk_input_that_breaks_predict() -> None:
     pytest.importorskip("hypothesis")
     import numpy as np
 
-    from mltestscore.checks.schema import TensorSchema
+    from mltestscore.schema import TensorSchema
 
     schema = TensorSchema(shape=(4,), dtype="float32", min_value=0.0, max_value=1.0)
 

@@ -51,7 +51,7 @@ def build_registry(
     import_runs(uri, "releases", HISTORY / "metric_log.csv", ("offline", "online"))
     codec = TorchWeights(lambda params: LineReaderModule(config))
     store = MlflowModelStore(uri, NAME, codec=codec, experiment="training")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     serving = store.register(previous, created_at=now - dt.timedelta(days=60))
     store.promote(NAME, serving)
     params = {k: v for k, v in config.to_dict().items() if isinstance(v, (int, float, str))}

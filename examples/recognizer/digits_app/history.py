@@ -19,7 +19,7 @@ import numpy as np
 
 from digits_app.cache import cached
 from digits_app.model_config import AppConfig
-from mltestscore.checks.infra_arrays import content_id
+from mltestscore.inputs.arrays import content_id
 from mltestscore.reference_model.data import DigitLines
 from mltestscore.reference_model.models import LineRecognizer
 from mltestscore.reference_model.store import ModelStore

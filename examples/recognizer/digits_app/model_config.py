@@ -9,11 +9,10 @@ a loaded machine (infra.1, monitor.7).
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from mltestscore.reference_model.config import RecognizerConfig, get_config
 

@@ -89,7 +89,7 @@ def test_store_versions_promote_and_load(model: RiskModel, tmp_path: object) -> 
     from pathlib import Path
 
     store = ModelStore(Path(str(tmp_path)))
-    when = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     assert store.save(model, "m", created_at=when) == 1
     assert store.save(model, "m", created_at=when + dt.timedelta(days=30)) == 2
     store.promote("m", 1)

@@ -1,0 +1,104 @@
+"""The lowest loss attainable on a batch, found by optimizing the outputs themselves.
+
+A perfect model reaches 0 for cross entropy or MSE, but not with label smoothing or soft
+targets: the fitting checks judge a loss's fall against this floor
+(:func:`.lossinfo.estimate_floor`), not against zero.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from .tensors import iter_tensors, map_tensors
+
+if TYPE_CHECKING:
+    from .lossinfo import LossFn
+
+__all__ = ["attainable_minimum"]
+
+
+def attainable_minimum(
+    loss_fn: LossFn, output: Any, targets: Any, *, steps: int = 300
+) -> float | None:
+    """The lowest loss found by optimizing the *outputs themselves* (Adam on a free copy).
+
+    It is the floor a perfect model could reach on this batch: 0 for cross entropy or MSE,
+    the smoothed-label entropy with label smoothing, the targets' entropy for soft targets
+    (outputs in [0, 1] are optimized through a sigmoid when the loss refuses values outside
+    it, as ``BCELoss`` does). Every float tensor of a tuple/dict output is freed. Returns
+    ``-inf`` when the loss is unbounded below (it is still falling below zero at the end),
+    None when the output holds no float tensor or the loss fails on it.
+    """
+    try:
+        values = _minimize(loss_fn, output, targets, steps, squash=False)
+    except Exception:
+        values = None
+    if (not values or (len(values) < steps and min(values) > 0)) and _within01(output):
+        try:
+            squashed = _minimize(loss_fn, output, targets, steps, squash=True)
+        except Exception:
+            squashed = None
+        if squashed and (not values or min(squashed) <= min(values)):
+            values = squashed
+    if not values:
+        return None
+    best = min(values)
+    if best < 0:
+        tail = values[-max(2, len(values) // 6) :]
+        drop = tail[0] - tail[-1]
+        settled = len(values) > 60 and abs(values[-60] - values[-1]) <= 1e-6 * abs(values[-1])
+        if not settled and (len(values) < steps or drop > 0.01 * max(1.0, abs(tail[0]))):
+            return -math.inf  # still sliding (or blew up) below zero: unbounded below
+    return best
+
+
+def _within01(output: Any) -> bool:
+    floats = [t for _, t in iter_tensors(output) if t.is_floating_point() and t.numel()]
+    return bool(floats) and all(bool(((t >= 0) & (t <= 1)).all()) for t in floats)
+
+
+def _minimize(
+    loss_fn: LossFn, output: Any, targets: Any, steps: int, *, squash: bool
+) -> list[float] | None:
+    leaves: list[torch.Tensor] = []
+
+    def free(t: torch.Tensor) -> torch.Tensor:
+        if not t.is_floating_point():
+            return t
+        x = t.detach()
+        if squash:
+            x = torch.logit(x.clamp(1e-4, 1 - 1e-4))
+        leaf = x.clone().requires_grad_(True)
+        leaves.append(leaf)
+        return leaf
+
+    tree = map_tensors(free, output)
+    if not leaves:
+        return None
+
+    def shown() -> Any:
+        return map_tensors(lambda t: torch.sigmoid(t) if t.is_floating_point() else t, tree)
+
+    scale = max(1.0, max(float(t.detach().abs().max().item()) for t in leaves if t.numel()))
+    if isinstance(targets, torch.Tensor) and targets.is_floating_point() and targets.numel():
+        scale = max(scale, float(targets.detach().abs().max().item()))
+    opt = torch.optim.Adam(leaves, lr=0.05 * scale)
+    values: list[float] = []
+    with torch.enable_grad():
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = loss_fn(shown() if squash else tree, targets)
+            value = float(loss.detach().float().item())
+            if not math.isfinite(value):
+                break
+            values.append(value)
+            if 0 <= value <= 1e-4 * abs(values[0]):
+                break  # at zero for all practical purposes: the floor is 0
+            if len(values) > 60 and abs(values[-60] - value) <= 1e-6 * max(1.0, abs(value)):
+                break  # settled on a floor
+            torch.autograd.backward(loss)
+            opt.step()
+    return values
