@@ -160,7 +160,8 @@ RUBRIC: tuple[RubricTest, ...] = (
         "infra.2",
         "Model specs are unit tested",
         "Is the model code unit tested: does it train, overfit a batch, stay finite?",
-        "Provide model, batch and loss function; the troubleshooting (smoke) suite must pass.",
+        "Provide a torch model, batch and loss function (the troubleshooting suite must "
+        "pass) or a scikit-learn estimator and its training data (its spec test must pass).",
         "A reviewed record of the model's unit tests.",
     ),
     _t(

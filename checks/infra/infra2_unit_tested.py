@@ -4,6 +4,8 @@ The troubleshooting (smoke) suite (:func:`mltestscore.checks.smoke.run`) is the 
 of a torch model's spec; the model's declared contract adds findings
 (:mod:`.model_contract`). Any failed finding fails the check; a crashed one makes it an
 ERROR; a fit the wall-clock cap cut short leaves it INCONCLUSIVE; soft signals a WARN.
+A scikit-learn estimator gets its spec test instead
+(:func:`mltestscore.checks.integrations.sklearn_spec.check_sklearn_spec`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mltestscore.checks.infra.model_contract import Finding, contract_findings
-from mltestscore.inputs.arrays import is_torch_module, rounded
+from mltestscore.inputs.arrays import is_sklearn_estimator, is_torch_module, rounded
 from mltestscore.registry import register_builtin_check
 from mltestscore.results import CheckResult, NotAutomated, Status
 
@@ -41,31 +43,66 @@ SMOKE_OPTIONS = frozenset(
 @register_builtin_check("infra.2")
 def model_specs_unit_tested(
     model: Any,
-    batch: Any,
-    loss_fn: Callable[..., Any],
+    batch: Any = None,
+    loss_fn: Callable[..., Any] | None = None,
     optimizer: Any = None,
     data: Any = None,
     smoke_options: Mapping[str, Any] | None = None,
+    train_data: Any = None,
+    target: str | None = None,
+    schema: Any = None,
     *,
     seed: int = 0,
+    subset_rows: int = 200,
+    proba_atol: float = 1e-6,
 ) -> CheckResult:
-    """The troubleshooting (smoke) suite passes on the model: the model spec's unit test.
+    """The model spec's unit test passes: the smoke suite, or an estimator's spec test.
 
-    Inputs: ``model`` (a ``torch.nn.Module``), ``batch`` (one ``(inputs, targets)``
-    training batch), ``loss_fn``; optional ``optimizer`` and ``data``, as
+    A ``torch.nn.Module``: inputs ``batch`` (one ``(inputs, targets)`` training batch) and
+    ``loss_fn``; optional ``optimizer`` and ``data``, as
     :func:`mltestscore.checks.smoke.run` takes them, and ``smoke_options``: more of its
     keywords (``train_step``, ``take_samples``, ``causal_dim``, ``batch_dim``,
-    ``expected``, ``checks``, ``options``, ``max_seconds``). When the model (or its class)
-    carries a ``@mltestscore.model_contract``, its promises — finite outputs,
-    ``output_range``, deterministic eval, input spec — are checked on the batch's
-    inputs as extra findings. Threshold: ``seed`` for the suite. Fails when any
-    finding fails; crashed smoke checks or soft signals make it a WARN. Evidence:
-    every finding (name, status, message, metrics such as the overfit loss curve,
-    downsampled) and the contract.
+    ``expected``, ``checks``, ``options``, ``max_seconds``). When the model (or its
+    class) carries a ``@mltestscore.model_contract``, its promises — finite outputs,
+    ``output_range``, deterministic eval, input spec — are checked on the batch's inputs
+    as extra findings. Fails when any finding fails; a crashed smoke check makes it an
+    ERROR, a fit the wall-clock cap cut short INCONCLUSIVE, soft signals a WARN.
+    Evidence: every finding (name, status, message, metrics such as the overfit loss
+    curve, downsampled) and the contract.
+
+    A scikit-learn estimator: inputs ``train_data`` (and ``target`` for a DataFrame),
+    optional ``schema`` (data.1's pandera schema). On ``subset_rows`` rows (every class
+    kept) a clone fits, ``predict`` is deterministic, ``predict_proba`` rows sum to 1
+    within ``proba_atol``, rows cast to the schema's dtypes are accepted, and a second
+    clone refits identically; a broken promise fails.
+
+    Thresholds: ``seed`` (both), ``subset_rows`` and ``proba_atol`` (scikit-learn).
+    Not automated for other models, or without the inputs their test needs.
     """
     if not is_torch_module(model):
+        if is_sklearn_estimator(model) and callable(getattr(model, "fit", None)):
+            from mltestscore.checks.integrations.sklearn_spec import check_sklearn_spec
+
+            if train_data is None:
+                raise NotAutomated(
+                    f"the scikit-learn spec test of {type(model).__name__} fits on a subset "
+                    "of the training data: define ml_train_data (and ml_target for a DataFrame)"
+                )
+            return check_sklearn_spec(
+                model, train_data, schema, target,
+                seed=seed, subset_rows=subset_rows, proba_atol=proba_atol,
+            )  # fmt: skip
         raise NotAutomated(
-            f"the smoke suite needs a torch.nn.Module; ml_model is a {type(model).__name__}"
+            "infra.2 unit-tests a torch.nn.Module (the smoke suite: ml_batch, ml_loss_fn) or "
+            f"a scikit-learn estimator (its spec test: ml_train_data); ml_model is a "
+            f"{type(model).__name__}"
+        )
+    if batch is None or loss_fn is None:
+        missing = [n for n, v in (("ml_batch", batch), ("ml_loss_fn", loss_fn)) if v is None]
+        raise NotAutomated(
+            f"the smoke suite of {type(model).__name__} needs {' and '.join(missing)}: one "
+            "(inputs, targets) training batch and the loss (for a LightningModule, "
+            "lightning_fixtures defines them)"
         )
     run_kwargs = dict(smoke_options or {})
     unknown = sorted(set(run_kwargs) - SMOKE_OPTIONS)

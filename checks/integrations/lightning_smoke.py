@@ -32,24 +32,23 @@ def smoke_run_inputs(
     ``loss_fn``, ``optimizer`` and ``train_step`` come from the module (its loss attribute,
     ``configure_optimizers``, ``training_step``: :func:`.lightning_step.smoke_defaults`).
     ``batch`` (the first training batch) and ``data`` (the train/val datasets) come from
-    ``datamodule``, else from the module's own ``train_dataloader()`` /
-    ``val_dataloader()`` (called on a deep copy after ``prepare_data()`` and
-    ``setup("fit")``, as a ``Trainer`` would). Without a batch from either, raises
-    ``ValueError`` saying what to pass.
+    ``datamodule``, else, when no batch is passed, from the module's own
+    ``train_dataloader()`` / ``val_dataloader()`` (called on a deep copy after
+    ``prepare_data()`` and ``setup("fit")``, as a ``Trainer`` would). Without a batch from
+    either, raises ``ValueError`` saying what to pass.
     """
     loss, opt, step = smoke_defaults(module, loss_fn, optimizer, train_step)
     loaders: Any = None
-    if batch is None or data is None:
-        if datamodule is not None:
-            loaders = LightningInputs(module, datamodule).datamodule
-        else:
-            loaders, why = _own_loaders(module)
-            if loaders is None and batch is None:
-                raise ValueError(
-                    f"smoke.run({type(module).__name__}): no training batch. Pass "
-                    "batch=(inputs, targets) or datamodule=<LightningDataModule>, or define "
-                    f"train_dataloader() on the module ({why})"
-                )
+    if datamodule is not None and (batch is None or data is None):
+        loaders = LightningInputs(module, datamodule).datamodule
+    elif batch is None:  # a batch passed without loaders: data stays as passed (None skips)
+        loaders, why = _own_loaders(module)
+        if loaders is None:
+            raise ValueError(
+                f"smoke.run({type(module).__name__}): no training batch. Pass "
+                "batch=(inputs, targets) or datamodule=<LightningDataModule>, or define "
+                f"train_dataloader() on the module ({why})"
+            )
     if batch is None:
         batch = split_batch(next(iter(loaders.train_dataloader())))
     if data is None and loaders is not None:

@@ -9,7 +9,7 @@ missing-value handling, a constant default, case/whitespace, a consistent
 re-encoding) without showing any value. Rows are reported by their index label:
 index the log by request id. The verdict is in :mod:`.monitor3_skew`.
 
-A little over 300 lines on purpose: the numeric and the label diagnoses are one
+Over 300 lines: on purpose, the numeric and the label diagnoses are one
 rule set, read together with the comparison that feeds them.
 """
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from sklearn.linear_model import LogisticRegression
@@ -165,7 +166,10 @@ def test_contract_input_spec_is_checked_on_the_batch() -> None:
     assert "shape (16, 8) does not match (None, 4)" in row["message"]
 
 
-def test_not_automated_for_non_torch_models_and_missing_inputs() -> None:
+def test_not_automated_for_other_models_and_missing_inputs() -> None:
+    ev = run_builtin("infra.2", {"model": lambda x: x, "batch": (INPUTS, LABELS)})
+    assert ev.status is Status.NOT_AUTOMATED
+    assert "torch.nn.Module" in ev.message and "scikit-learn estimator" in ev.message
     ev = run_builtin(
         "infra.2",
         {
@@ -174,9 +178,51 @@ def test_not_automated_for_non_torch_models_and_missing_inputs() -> None:
             "loss_fn": nn.functional.cross_entropy,
         },
     )
-    assert ev.status is Status.NOT_AUTOMATED and "torch.nn.Module" in ev.message
+    assert ev.status is Status.NOT_AUTOMATED and "ml_train_data" in ev.message
     ev = run_builtin("infra.2", {"model": mlp()})
-    assert ev.status is Status.NOT_AUTOMATED and "ml_batch" in ev.message
+    assert ev.status is Status.NOT_AUTOMATED
+    assert "needs ml_batch and ml_loss_fn" in ev.message
+    ev = run_builtin("infra.2", {"model": mlp(), "batch": (INPUTS, LABELS)})
+    assert ev.status is Status.NOT_AUTOMATED and "needs ml_loss_fn:" in ev.message
+
+
+def iris_frame() -> Any:
+    from sklearn.datasets import load_iris
+
+    return load_iris(as_frame=True).frame  # 4 float columns + "target"
+
+
+def test_a_scikit_learn_estimator_gets_its_spec_test() -> None:
+    import pandera.pandas as pa
+    from sklearn.ensemble import RandomForestClassifier
+
+    frame = iris_frame()
+    forest = RandomForestClassifier(n_estimators=10, random_state=0)
+    forest.fit(frame.drop(columns="target"), frame["target"])
+    schema = pa.DataFrameSchema({c: pa.Column("float32") for c in frame.columns[:4]})
+    ev = run_builtin(
+        "infra.2",
+        {"model": forest, "train_data": frame, "target": "target", "schema": schema},
+        thresholds={"subset_rows": 60},
+    )
+    assert ev.status is Status.PASS, ev.message
+    names = [f["name"] for f in ev.evidence["findings"]]
+    assert names == [
+        "fit_subset", "deterministic_predict", "predict_proba", "schema_dtypes",
+        "clone_refits_identically",
+    ]  # fmt: skip
+    assert ev.evidence["subset_rows"] == 60
+
+
+def test_an_unseeded_estimator_fails_its_spec_test() -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(0)  # noisy labels: two unseeded forests never agree on all rows
+    x, y = rng.normal(size=(300, 4)), rng.integers(0, 3, 300)
+    forest = RandomForestClassifier(n_estimators=3, max_depth=4, random_state=None).fit(x, y)
+    ev = run_builtin("infra.2", {"model": forest, "train_data": (x, y)})
+    assert ev.status is Status.FAIL
+    assert "clone_refits_identically" in ev.message and "random_state is None" in ev.message
 
 
 def test_shrink_downsamples_long_curves() -> None:
