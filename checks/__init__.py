@@ -21,3 +21,10 @@ for _section in SECTION_MODULES:
         importlib.import_module(f"mltestscore.checks.{_section}")
     except Exception as _exc:  # reported per test by the runner and the plugin
         LOAD_ERRORS[_section] = f"{type(_exc).__name__}: {_exc}"
+
+# Input providers (mltestscore.providers): a LightningModule fixture alone feeds the
+# checks. Importing the provider imports nothing of lightning.
+try:
+    importlib.import_module("mltestscore.checks.integrations.lightning_provider")
+except Exception as _exc:
+    LOAD_ERRORS["integrations"] = f"{type(_exc).__name__}: {_exc}"

@@ -113,9 +113,33 @@ def gather_inputs(
                     if used is not None:
                         used.append(fixture)
                     break
+            else:
+                _provided(request, spec.test_id, name, inputs, used)
         if group is spec.inputs and any(n not in inputs for n in spec.inputs):
             break
     return inputs
+
+
+def _provided(
+    request: pytest.FixtureRequest,
+    test_id: str,
+    name: str,
+    inputs: dict[str, Any],
+    used: list[str] | None,
+) -> None:
+    """An input no fixture gives, from an input provider (``ml_lightning_module`` …)."""
+    from mltestscore.providers import INPUT_PROVIDERS, provide
+
+    if not INPUT_PROVIDERS:
+        return
+    try:
+        found, value, provider = provide(test_id, name, lambda f: _fixture_value(request, f))
+    except Exception as exc:
+        raise InputError(f"deriving ml_{name} raised {type(exc).__name__}: {exc}") from exc
+    if found:
+        inputs[name] = value
+        if used is not None:
+            used.append(f"ml_{name} (from {provider})")
 
 
 def payload(

@@ -1,0 +1,73 @@
+"""``ml_lightning_module`` (+ ``ml_datamodule``) alone automate infra.1/2/3/5 and monitor.5."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("lightning")
+pytest.importorskip("safetensors")
+
+from mltestscore.providers import INPUT_PROVIDERS, provide
+
+TOYS = Path(__file__).with_name("lightning_toys.py")
+AUTOMATED = ("infra.1", "infra.2", "infra.3", "infra.5", "monitor.5")
+
+
+def score_with_two_fixtures(pytester: pytest.Pytester, module: str, extra: str = "") -> Any:
+    pytester.makepyfile(lightning_toys=TOYS.read_text(encoding="utf-8"))
+    pytester.makeconftest(
+        f"""
+        import pytest
+        from lightning_toys import Blobs, {module} as Classifier
+
+        @pytest.fixture(scope="session")
+        def ml_lightning_module():
+            return Classifier
+
+        @pytest.fixture(scope="session")
+        def ml_datamodule():
+            return Blobs
+        {extra}
+        """
+    )
+    pytester.makepyfile(test_nothing="def test_ok():\n    pass\n")
+    result = pytester.runpytest_subprocess(
+        "--ml-score", "--ml-score-report=score.json", "-p", "no:cacheprovider"
+    )
+    report = json.loads((pytester.path / "score.json").read_text(encoding="utf-8"))
+    return result, {t["id"]: t for t in report["tests"]}
+
+
+def test_two_fixtures_are_enough(pytester: pytest.Pytester) -> None:
+    result, tests = score_with_two_fixtures(pytester, "Classifier")
+    for test_id in AUTOMATED:
+        assert tests[test_id]["status"] == "automated", (test_id, result.stdout.str()[-3000:])
+    assert "the team's training step" in json.dumps(tests["infra.2"])
+
+
+def test_a_planted_training_step_bug_fails_infra_2(pytester: pytest.Pytester) -> None:
+    _, tests = score_with_two_fixtures(pytester, "DetachedHead")
+    assert tests["infra.2"]["status"] == "failed"
+    assert ".detach()" in json.dumps(tests["infra.2"])
+
+
+def test_explicit_fixtures_win(pytester: pytest.Pytester) -> None:
+    extra = """
+        @pytest.fixture(scope="session")
+        def ml_example():
+            raise RuntimeError("the team's own ml_example was used")
+    """
+    _, tests = score_with_two_fixtures(pytester, "Classifier", extra)
+    assert tests["infra.5"]["status"] == "error"
+    assert "the team's own ml_example was used" in json.dumps(tests["infra.5"])
+
+
+def test_without_a_lightning_module_nothing_is_derived() -> None:
+    import mltestscore.checks  # noqa: F401  (registers the provider)
+
+    assert INPUT_PROVIDERS
+    assert provide("infra.1", "train_fn", lambda name: (False, None)) == (False, None, None)
