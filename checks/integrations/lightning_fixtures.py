@@ -37,6 +37,25 @@ from typing import Any
 from mltestscore.checks.integrations.lightning_adapter import LightningInputs
 
 CANARY_ROWS = 8
+TRAIN_STEPS = 200
+FIT_STEPS = 30
+
+# The inputs derived from a LightningInputs, by input name (``ml_<name>``), besides the
+# trained ``ml_model``. The conftest helper below defines them as fixtures; the plugin's
+# input provider (:mod:`.lightning_provider`) answers from the same table.
+DERIVED: dict[str, Callable[[LightningInputs, int], Any]] = {
+    "infra2_model": lambda inputs, seed: inputs.smoke_inputs()["model"],
+    "batch": lambda inputs, seed: inputs.batch(),
+    "loss_fn": lambda inputs, seed: inputs.smoke_inputs()["loss_fn"],
+    "optimizer": lambda inputs, seed: inputs.smoke_inputs()["optimizer"],
+    "smoke_options": lambda inputs, seed: {"train_step": inputs.smoke_inputs()["train_step"]},
+    "data": lambda inputs, seed: inputs.data(),
+    "train_fn": lambda inputs, seed: inputs.fit,
+    "pipeline": lambda inputs, seed: inputs.pipeline(seed),
+    "eval_data": lambda inputs, seed: inputs.eval_data(),
+    "example": lambda inputs, seed: inputs.example(),
+    "canary_inputs": lambda inputs, seed: inputs.eval_data()[0][:CANARY_ROWS],
+}
 
 
 def _optional(request: Any, name: str) -> Any:
@@ -46,13 +65,21 @@ def _optional(request: Any, name: str) -> Any:
         return None
 
 
+def _derived_fixture(name: str, seed: int) -> Callable[[LightningInputs], Any]:
+    def derived(ml_lightning_inputs: LightningInputs) -> Any:
+        return DERIVED[name](ml_lightning_inputs, seed)
+
+    derived.__name__ = f"ml_{name}"
+    return derived
+
+
 def lightning_fixtures(
     namespace: MutableMapping[str, Any],
     fixture: Callable[..., Any],
     *,
     scope: str = "session",
-    train_steps: int = 200,
-    fit_steps: int = 30,
+    train_steps: int = TRAIN_STEPS,
+    fit_steps: int = FIT_STEPS,
     seed: int = 0,
     eval_rows: int = 512,
 ) -> list[str]:
@@ -70,45 +97,9 @@ def lightning_fixtures(
     def ml_model(ml_lightning_inputs: LightningInputs) -> Any:
         return ml_lightning_inputs.fit(seed, max_steps=train_steps)
 
-    def ml_infra2_model(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.smoke_inputs()["model"]
-
-    def ml_batch(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.batch()
-
-    def ml_loss_fn(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.smoke_inputs()["loss_fn"]
-
-    def ml_optimizer(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.smoke_inputs()["optimizer"]
-
-    def ml_smoke_options(ml_lightning_inputs: LightningInputs) -> Any:
-        return {"train_step": ml_lightning_inputs.smoke_inputs()["train_step"]}
-
-    def ml_data(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.data()
-
-    def ml_train_fn(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.fit
-
-    def ml_pipeline(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.pipeline(seed)
-
-    def ml_eval_data(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.eval_data()
-
-    def ml_example(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.example()
-
-    def ml_canary_inputs(ml_lightning_inputs: LightningInputs) -> Any:
-        return ml_lightning_inputs.eval_data()[0][:CANARY_ROWS]
-
     defined = []
-    for fn in (
-        ml_lightning_inputs, ml_model, ml_infra2_model, ml_batch, ml_loss_fn, ml_optimizer,
-        ml_smoke_options, ml_data, ml_train_fn, ml_pipeline, ml_eval_data, ml_example,
-        ml_canary_inputs,
-    ):  # fmt: skip
+    fixtures = [ml_lightning_inputs, ml_model, *(_derived_fixture(n, seed) for n in DERIVED)]
+    for fn in fixtures:
         name = fn.__name__
         if name in namespace:
             continue

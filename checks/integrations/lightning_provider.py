@@ -12,15 +12,12 @@ kept for the run, so the model is trained once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from mltestscore.checks.integrations.lightning_fixtures import DERIVED, FIT_STEPS, TRAIN_STEPS
 from mltestscore.providers import Lookup, register_input_provider
 
-TRAIN_STEPS = 200  # as lightning_fixtures
-FIT_STEPS = 30
 SEED = 0
-CANARY_ROWS = 8
 
 _CACHE: dict[tuple[int, int], Any] = {}
 _MODELS: dict[tuple[int, int], Any] = {}
@@ -47,30 +44,17 @@ def _trained(key: tuple[int, int], inputs: Any) -> Any:
 
 def lightning_module_inputs(test_id: str, name: str, lookup: Lookup) -> tuple[bool, Any]:
     """(found, value) for input ``name`` of check ``test_id``, from ``ml_lightning_module``."""
+    if name != "model" and name not in DERIVED:
+        return False, None
     derived = _inputs(lookup)
     if derived is None:
         return False, None
     key, inputs = derived
     if name == "model":
-        if test_id == "infra.2":
-            return True, inputs.smoke_inputs()["model"]
+        if test_id == "infra.2":  # the spec under the smoke suite: a fresh module
+            return True, DERIVED["infra2_model"](inputs, SEED)
         return True, _trained(key, inputs)
-    smoke_parts = {"loss_fn": "loss_fn", "optimizer": "optimizer"}
-    if name in smoke_parts:
-        return True, inputs.smoke_inputs()[smoke_parts[name]]
-    values: dict[str, Callable[[], Any]] = {
-        "batch": lambda: inputs.batch(),
-        "smoke_options": lambda: {"train_step": inputs.smoke_inputs()["train_step"]},
-        "data": lambda: inputs.data(),
-        "train_fn": lambda: inputs.fit,
-        "pipeline": lambda: inputs.pipeline(SEED),
-        "eval_data": lambda: inputs.eval_data(),
-        "example": lambda: inputs.example(),
-        "canary_inputs": lambda: inputs.eval_data()[0][:CANARY_ROWS],
-    }
-    if name not in values:
-        return False, None
-    return True, values[name]()
+    return True, DERIVED[name](inputs, SEED)
 
 
 register_input_provider(lightning_module_inputs)

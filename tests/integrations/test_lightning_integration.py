@@ -153,8 +153,23 @@ def test_pipeline_fails_when_the_exported_weights_do_not_load() -> None:
     assert ev.status is Status.FAIL and "load" in ev.message
 
 
-def score_with_helper(pytester: pytest.Pytester, module: str) -> tuple[Any, dict[str, Any]]:
-    """``pytest --ml-score`` on a project whose conftest uses ``lightning_fixtures``."""
+HELPER_CALL = (
+    "DEFINED = lightning_fixtures(globals(), pytest.fixture, train_steps=30, fit_steps=10)"
+)
+OWN_EXAMPLE = """
+        @pytest.fixture(scope="session")
+        def ml_example():  # explicit fixtures win
+            import torch
+            return torch.zeros(1, 8)
+"""
+
+
+def score_with_helper(
+    pytester: pytest.Pytester, module: str, helper_call: str = HELPER_CALL, extra: str = OWN_EXAMPLE
+) -> tuple[Any, dict[str, Any]]:
+    """``pytest --ml-score`` on a project whose conftest defines ``ml_lightning_module`` and
+    ``ml_datamodule``, then ``helper_call`` (the ``lightning_fixtures`` call, or nothing)
+    and ``extra``."""
     pytester.makepyfile(lightning_toys=TOYS.read_text(encoding="utf-8"))
     pytester.makeconftest(
         f"""
@@ -170,12 +185,8 @@ def score_with_helper(pytester: pytest.Pytester, module: str) -> tuple[Any, dict
         def ml_datamodule():
             return Blobs
 
-        DEFINED = lightning_fixtures(globals(), pytest.fixture, train_steps=30, fit_steps=10)
-
-        @pytest.fixture(scope="session")
-        def ml_example():  # explicit fixtures win
-            import torch
-            return torch.zeros(1, 8)
+        {helper_call}
+        {extra}
         """
     )
     pytester.makepyfile(test_nothing="def test_ok():\n    pass\n")

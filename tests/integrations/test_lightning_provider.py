@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,35 +10,16 @@ import pytest
 pytest.importorskip("lightning")
 pytest.importorskip("safetensors")
 
+from test_lightning_integration import score_with_helper
+
 from mltestscore.providers import INPUT_PROVIDERS, provide
 
-TOYS = Path(__file__).with_name("lightning_toys.py")
 AUTOMATED = ("infra.1", "infra.2", "infra.3", "infra.5", "monitor.5")
 
 
 def score_with_two_fixtures(pytester: pytest.Pytester, module: str, extra: str = "") -> Any:
-    pytester.makepyfile(lightning_toys=TOYS.read_text(encoding="utf-8"))
-    pytester.makeconftest(
-        f"""
-        import pytest
-        from lightning_toys import Blobs, {module} as Classifier
-
-        @pytest.fixture(scope="session")
-        def ml_lightning_module():
-            return Classifier
-
-        @pytest.fixture(scope="session")
-        def ml_datamodule():
-            return Blobs
-        {extra}
-        """
-    )
-    pytester.makepyfile(test_nothing="def test_ok():\n    pass\n")
-    result = pytester.runpytest_subprocess(
-        "--ml-score", "--ml-score-report=score.json", "-p", "no:cacheprovider"
-    )
-    report = json.loads((pytester.path / "score.json").read_text(encoding="utf-8"))
-    return result, {t["id"]: t for t in report["tests"]}
+    """The project of ``score_with_helper`` without the ``lightning_fixtures`` call."""
+    return score_with_helper(pytester, module, helper_call="", extra=extra)
 
 
 def test_two_fixtures_are_enough(pytester: pytest.Pytester) -> None:
