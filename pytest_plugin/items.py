@@ -8,6 +8,7 @@ so JUnit XML stays free of evidence.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,13 +91,18 @@ def override_fixture(test_id: str, name: str) -> str:
 
 
 def gather_inputs(
-    request: pytest.FixtureRequest, spec: CheckSpec, used: list[str] | None = None
+    request: pytest.FixtureRequest,
+    spec: CheckSpec,
+    used: list[str] | None = None,
+    unavailable: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Inputs from fixtures: ``ml_<test><n>_<name>`` for this check first, then ``ml_<name>``.
 
     Required inputs are looked up first: when one is missing the optional ones are
     not built (a team's expensive optional fixture costs nothing for a check that
-    cannot run).
+    cannot run). An input provider that cannot derive an input leaves it missing and
+    says why in ``unavailable`` (name → reason); a team fixture that raises is an
+    :class:`InputError`.
     """
     inputs: dict[str, Any] = {}
     for group in (spec.inputs, spec.optional_inputs):
@@ -114,7 +120,7 @@ def gather_inputs(
                         used.append(fixture)
                     break
             else:
-                _provided(request, spec.test_id, name, inputs, used)
+                _provided(request, spec.test_id, name, inputs, used, unavailable)
         if group is spec.inputs and any(n not in inputs for n in spec.inputs):
             break
     return inputs
@@ -126,16 +132,34 @@ def _provided(
     name: str,
     inputs: dict[str, Any],
     used: list[str] | None,
+    unavailable: dict[str, str] | None = None,
 ) -> None:
-    """An input no fixture gives, from an input provider (``ml_lightning_module`` …)."""
+    """An input no fixture gives, from an input provider (``ml_lightning_module`` …).
+
+    A derivation that fails (a batch that is not an ``(inputs, targets)`` pair, a module
+    without a loss) leaves the input missing — the check is not automated, with the
+    provider's reason — while a team fixture that raises when the provider reads it is
+    the team's error and surfaces as :class:`InputError`.
+    """
     from mltestscore.providers import INPUT_PROVIDERS, provide
 
     if not INPUT_PROVIDERS:
         return
+
+    def lookup(fixture: str) -> tuple[bool, Any]:
+        try:
+            return _fixture_value(request, fixture)
+        except Exception as exc:
+            raise InputError(f"fixture {fixture} raised {type(exc).__name__}: {exc}") from exc
+
     try:
-        found, value, provider = provide(test_id, name, lambda f: _fixture_value(request, f))
+        found, value, provider = provide(test_id, name, lookup)
+    except InputError:
+        raise
     except Exception as exc:
-        raise InputError(f"deriving ml_{name} raised {type(exc).__name__}: {exc}") from exc
+        if unavailable is not None:
+            unavailable[name] = f"{type(exc).__name__}: {exc}"
+        return
     if found:
         inputs[name] = value
         if used is not None:
@@ -161,8 +185,9 @@ def check_callable(
 
         problems = session.threshold_problems.get(spec.test_id, []) if spec.builtin else []
         used: list[str] = []
+        unavailable: dict[str, str] = {}
         try:
-            inputs = gather_inputs(request, spec, used)
+            inputs = gather_inputs(request, spec, used, unavailable)
         except InputError as exc:
             evidence = AutomatedEvidence(
                 spec.source,
@@ -177,6 +202,7 @@ def check_callable(
                 thresholds=session.thresholds_for(spec),
                 context=session.context,
             )
+            evidence = _with_provider_reasons(evidence, unavailable)
         request.node.stash[payload_key] = payload(
             "check",
             ids,
@@ -187,6 +213,24 @@ def check_callable(
         judge(evidence, report_only=session.settings.report_only)
 
     return ml_score_check
+
+
+def _with_provider_reasons(
+    evidence: AutomatedEvidence, unavailable: Mapping[str, str]
+) -> AutomatedEvidence:
+    """A not-automated verdict that names why a provider could not derive a missing input."""
+    missing = evidence.evidence.get("missing_fixtures")
+    if evidence.status is not Status.NOT_AUTOMATED or not missing:
+        return evidence
+    reasons = {f"ml_{n}": why for n, why in unavailable.items() if f"ml_{n}" in missing}
+    if not reasons:
+        return evidence
+    said = "; ".join(f"{fixture} could not be derived ({why})" for fixture, why in reasons.items())
+    return dataclasses.replace(
+        evidence,
+        message=f"{evidence.message} — {said}",
+        evidence={**evidence.evidence, "not_derived": reasons},
+    )
 
 
 def judge(evidence: AutomatedEvidence, *, report_only: bool = False) -> None:

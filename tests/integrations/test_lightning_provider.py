@@ -51,3 +51,49 @@ def test_without_a_lightning_module_nothing_is_derived() -> None:
 
     assert INPUT_PROVIDERS
     assert provide("infra.1", "train_fn", lambda name: (False, None)) == (False, None, None)
+
+
+def _score_boring(pytester: pytest.Pytester, datamodule: str) -> Any:
+    """Lightning's own ``BoringModel`` (third-party code: unlabelled batches, no loss
+    attribute) given as the only two fixtures."""
+    pytester.makeconftest(
+        f"""
+        import pytest
+        from lightning.pytorch.demos.boring_classes import BoringDataModule, BoringModel
+
+        @pytest.fixture(scope="session")
+        def ml_lightning_module():
+            return BoringModel()
+
+        @pytest.fixture(scope="session")
+        def ml_datamodule():
+            {datamodule}
+        """
+    )
+    pytester.makepyfile(test_nothing="def test_ok():\n    pass\n")
+    result = pytester.runpytest_subprocess(
+        "--ml-score", "--ml-score-report=score.json", "-p", "no:cacheprovider"
+    )
+    report = json.loads((pytester.path / "score.json").read_text(encoding="utf-8"))
+    return result, {t["id"]: t for t in report["tests"]}
+
+
+def test_inputs_a_provider_cannot_derive_are_not_automated_with_its_reason(
+    pytester: pytest.Pytester,
+) -> None:
+    result, tests = _score_boring(pytester, "return BoringDataModule()")
+    errors = {test_id: t for test_id, t in tests.items() if t["status"] == "error"}
+    assert not errors, (errors, result.stdout.str()[-3000:])
+    said = json.dumps(tests)
+    assert "could not be derived" in said
+    assert "is not an (inputs, targets) pair" in said  # the provider's own reason
+    for test_id in ("data.2", "model.4", "infra.2"):
+        assert tests[test_id]["status"] != "automated", test_id
+
+
+def test_a_team_fixture_that_raises_under_a_provider_is_still_an_error(
+    pytester: pytest.Pytester,
+) -> None:
+    _, tests = _score_boring(pytester, 'raise RuntimeError("the datamodule needs a data dir")')
+    said = json.dumps([t for t in tests.values() if t["status"] == "error"])
+    assert "the datamodule needs a data dir" in said
