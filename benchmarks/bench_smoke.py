@@ -60,12 +60,22 @@ def run_setup(
 
 
 def bare_loop(s: zoo.Setup, batch: tuple[Any, Any], steps: int) -> float:
-    """The comparison: ``steps`` plain training steps on ``batch``."""
+    """The comparison: ``steps`` plain training steps on ``batch`` — the team's own
+    ``train_step`` when the setup has one (the suite trains through it too)."""
     model = copy.deepcopy(s.model).train()
     factory = s.optimizer or smoke_default_optimizer(model)
     opt = factory(model.parameters())
     inputs, targets = batch
+    step = s.kwargs.get("train_step")
     start = time.perf_counter()
+    if step is not None:
+        for i in range(steps):
+            loss = step(model, (inputs, targets), opt, i)
+            if isinstance(loss, dict):
+                loss = loss["loss"]
+            if not torch.isfinite(torch.as_tensor(loss)):
+                break
+        return time.perf_counter() - start
     for _ in range(steps):
         opt.zero_grad()
         loss = s.loss_fn(call_model(model, inputs), targets)

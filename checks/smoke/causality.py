@@ -9,7 +9,7 @@ outputs up to t must not move. Run for models the team marks as causal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -17,10 +17,18 @@ from torch import nn
 
 from mltestscore.results import Status
 
+from .flat_rows import choose_reading, folded, unfold
 from .lossinfo import LossFn
 from .results import Finding, finding, fmt
 from .state import isolated
-from .tensors import call_model, iter_tensors, max_abs, max_abs_diff, prepare_batch
+from .tensors import (
+    BatchLayout,
+    call_model,
+    iter_tensors,
+    max_abs,
+    max_abs_diff,
+    prepare_batch,
+)
 
 PASS, FAIL, SKIP = Status.PASS, Status.FAIL, Status.SKIP
 
@@ -55,7 +63,7 @@ def causality(
         )
     with isolated(model, seed) as work, torch.no_grad():
         work.eval()
-        inputs, _, _ = prepare_batch(work, batch, batch_dim)
+        inputs, _, layout = prepare_batch(work, batch, batch_dim)
         dims = (
             dict(time_dim)
             if isinstance(time_dim, Mapping)
@@ -79,13 +87,20 @@ def causality(
         )
         odim = _output_dim(out, length, output_time_dim, first_dim, batch_dim)
         m: dict[str, Any] = {"length": length, "time_dims": dims, "output_time_dim": odim}
+        view = _rows_view(work, inputs, layout, out, length) if odim is None else None
+        if view is not None and out is not None:  # (B·T, …) rows: read as (B, T, …)
+            m["output_rows"], odim = view.__name__, 1
+            out = view(out)
         if out is None or odim is None or length < 2:
-            return finding(
-                "causality",
-                SKIP,
-                f"no output dimension of the sequence length {length}: pass output_time_dim",
-                m,
+            rows = out is not None and folded(out, layout.size) is not None
+            why = (
+                f"the output folds the batch into its {out.shape[0]} rows and neither a "
+                "batch-major nor a time-major reading keeps the samples apart (see "
+                "`batch_independence`)"
+                if rows and out is not None
+                else f"no output dimension of the sequence length {length}"
             )
+            return finding("causality", SKIP, f"{why}: pass output_time_dim", m)
         if max_abs_diff(base, call_model(work, inputs)) > 0:
             return finding(
                 "causality",
@@ -100,6 +115,7 @@ def causality(
         for t in positions:
             changed = _change_after(inputs, dims, length, t)
             moved = next(t_ for _, t_ in iter_tensors(call_model(work, changed), "output"))
+            moved = view(moved) if view is not None else moved
             past = (moved.narrow(odim, 0, t + 1) - out.narrow(odim, 0, t + 1)).abs()
             future = (
                 moved.narrow(odim, t + 1, length - t - 1) - out.narrow(odim, t + 1, length - t - 1)
@@ -108,15 +124,28 @@ def causality(
             moves[t] = float(future.max().item()) / scale
         m["past_change"] = {str(k): v for k, v in leaks.items()}
         m["future_change"] = {str(k): v for k, v in moves.items()}
-    worst = max(leaks, key=lambda k: leaks[k])
+        worst = max(leaks, key=lambda k: leaks[k])
+        if leaks[worst] > tolerance and len(dims) > 1:
+            m["leaking_inputs"] = [
+                path
+                for path in dims
+                if _past_change(work, inputs, {path: dims[path]}, length, worst, odim, out, view)
+                > tolerance * scale
+            ]
     if leaks[worst] > tolerance:
+        which = (
+            f" (through {', '.join(f'`{p}`' for p in m['leaking_inputs'])})"
+            if m.get("leaking_inputs")
+            else ""
+        )
         return finding(
             "causality",
             FAIL,
             f"the output at positions ≤ {worst} changes by {fmt(leaks[worst])} (relative) when "
-            f"only inputs after position {worst} change: future positions leak into the past "
+            f"only inputs after position {worst} change{which}: future positions leak into the past "
             "— a Transformer decoder without its causal mask (tgt_mask="
-            "nn.Transformer.generate_square_subsequent_mask(T), or is_causal=True), a "
+            "nn.Transformer.generate_square_subsequent_mask(T), or is_causal=True), an "
+            "encoder given the sequence without its mask (src_mask), a "
             "bidirectional RNN, a convolution padded on both sides, a mask over the wrong axis",
             m,
         )
@@ -134,6 +163,47 @@ def causality(
         f"outputs at positions ≤ t ignore inputs after t (t = {positions}, sequence of {length})",
         m,
     )
+
+
+def _past_change(
+    model: nn.Module,
+    inputs: Any,
+    dims: dict[str, int],
+    length: int,
+    t: int,
+    odim: int,
+    out: torch.Tensor,
+    view: Callable[[torch.Tensor], torch.Tensor] | None,
+) -> float:
+    """How far the outputs up to ``t`` move when only ``dims``' inputs change after ``t``."""
+    moved = next(
+        x
+        for _, x in iter_tensors(
+            call_model(model, _change_after(inputs, dims, length, t)), "output"
+        )
+    )
+    moved = view(moved) if view is not None else moved
+    return float((moved.narrow(odim, 0, t + 1) - out.narrow(odim, 0, t + 1)).abs().max().item())
+
+
+def _rows_view(
+    model: nn.Module, inputs: Any, layout: BatchLayout, out: torch.Tensor | None, length: int
+) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """For an output of ``B·T`` rows (``.view(-1, vocab)``), the function reading it back as
+    ``(B, T, …)`` — batch-major or time-major, whichever keeps the samples apart
+    (:func:`.flat_rows.choose_reading`); None otherwise."""
+    flat = folded(out, layout.size)
+    if flat is None or flat.shape[0] != layout.size * length:
+        return None
+    reading = choose_reading(model, inputs, layout, flat)
+    if reading is None:
+        return None
+
+    def view(t: torch.Tensor) -> torch.Tensor:
+        return unfold(t, layout.size, reading)
+
+    view.__name__ = reading
+    return view
 
 
 def _output_dim(

@@ -9,6 +9,7 @@ from torch import nn
 
 from mltestscore.results import Status
 
+from .flat_rows import READINGS, folded, unfold
 from .lossinfo import LossFn
 from .results import Finding, finding, fmt
 from .state import isolated
@@ -77,7 +78,10 @@ def batch_independence(
                 base, again = call_model(work, inputs), call_model(work, inputs)
                 m["eval_random"] = max_abs_diff(base, again) > 0
                 if not m["eval_random"]:
-                    m["perturbation_leak"] = _perturbation_leak(work, inputs, layout, indices)
+                    leak, reading = _perturbation_leak(work, inputs, layout, indices)
+                    m["perturbation_leak"] = leak
+                    if reading is not None:
+                        m["output_rows"] = reading
         if m.get("eval_random") and m.get("gradient_leak") is None:
             return finding(
                 "batch_independence",
@@ -138,18 +142,28 @@ def _gradient_leaks(
 
 def _perturbation_leak(
     model: nn.Module, inputs: Any, layout: BatchLayout, indices: list[int]
-) -> float | None:
-    """Largest relative change of sample i's output when every other sample is replaced."""
+) -> tuple[float, str | None]:
+    """Largest relative change of sample i's output when every other sample is replaced,
+    and how the output's rows were read when it folds the batch into them
+    (:mod:`.flat_rows`: the reading that keeps samples apart, if any does)."""
     base = call_model(model, inputs)
     scale = max(max_abs(base), 1e-12)
     perm = derangement(layout.size)
-    worst = 0.0
+    flat = folded(base, layout.size)
+    worst = {reading: 0.0 for reading in READINGS} if flat is not None else {"": 0.0}
     for i in indices:
         index = perm.clone()
         index[i] = i  # sample i stays, every other position gets another sample
         moved = call_model(model, layout.take_inputs(inputs, index))
-        worst = max(worst, max_abs_diff(layout.sample(base, i), layout.sample(moved, i)) / scale)
-    return worst
+        for reading in worst:
+            if flat is None:
+                a, b = layout.sample(base, i), layout.sample(moved, i)
+            else:
+                a = unfold(flat, layout.size, reading)[i]
+                b = unfold(moved, layout.size, reading)[i]
+            worst[reading] = max(worst[reading], max_abs_diff(a, b) / scale)
+    best = min(worst, key=lambda r: worst[r])
+    return worst[best], best or None
 
 
 def _judge_independence(m: dict[str, Any], tolerance: float) -> Finding:
@@ -174,9 +188,14 @@ def _judge_independence(m: dict[str, Any], tolerance: float) -> Finding:
             "over dim 0, or an RNN given batch-first data without batch_first=True",
             m,
         )
+    rows = (
+        f"; the output folds the batch into its rows, read {m['output_rows']}"
+        if m.get("output_rows")
+        else ""
+    )
     return finding(
         "batch_independence",
         PASS,
-        f"samples {m['samples']} depend only on their own input (eval mode)",
+        f"samples {m['samples']} depend only on their own input (eval mode){rows}",
         m,
     )

@@ -99,14 +99,24 @@ def optimizer_step(opt: torch.optim.Optimizer, closure: Callable[[], torch.Tenso
 def step_direction(
     params: list[nn.Parameter], before: list[tuple[torch.Tensor, torch.Tensor]]
 ) -> float:
-    """Cosine between the update and the gradient: < 0 descends the loss, > 0 climbs it."""
-    dot = norm_u = norm_g = 0.0
+    """Cosine between the update and the gradient: < 0 descends the loss, > 0 climbs it.
+
+    Sums run in the parameters' own precision (at least float32), one flat dot product per
+    parameter, and are read once at the end: only the sign and rough size matter here."""
+    if not params:
+        return 0.0
+    sums = []
     for p, (old, grad) in zip(params, before, strict=True):
-        update = (p.detach() - old).double()
-        g = (grad.to_dense() if grad.is_sparse else grad).double()
-        dot += float((update * g).sum().item())
-        norm_u += float((update * update).sum().item())
-        norm_g += float((g * g).sum().item())
+        update = (p.detach() - old).reshape(-1)
+        g = (grad.to_dense() if grad.is_sparse else grad).reshape(-1)
+        if update.dtype not in (torch.float32, torch.float64):
+            update, g = update.float(), g.float()
+        sums.append(
+            torch.stack([torch.dot(update, g), torch.dot(update, update), torch.dot(g, g)])
+            .double()
+            .cpu()
+        )
+    dot, norm_u, norm_g = (float(v) for v in torch.stack(sums).sum(0).tolist())
     return dot / max(math.sqrt(norm_u * norm_g), 1e-300)
 
 

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .closed_forms import known_floor
 from .lossfloor import attainable_minimum
 
 Task = Literal["multiclass", "binary", "regression", "unknown"]
@@ -265,7 +266,11 @@ def final_activation(output: torch.Tensor) -> str | None:
 def estimate_floor(loss_fn: LossFn, output: Any, targets: Any) -> float | None:
     """The loss's own floor on this batch (:func:`attainable_minimum`), or None when the loss
     can go below zero (Gaussian NLL): such a loss is judged by its relative fall. A loss
-    whose outputs cannot be optimized gets 0 when recognized, else None."""
+    whose outputs cannot be optimized gets 0 when recognized, else None. PyTorch's own
+    losses used the plain way get their floor in closed form (:mod:`.closed_forms`)."""
+    exact = known_floor(loss_fn, output, targets)
+    if exact is not None:
+        return None if exact < 0 else exact
     found = attainable_minimum(loss_fn, output, targets)
     if found is None:
         return None if describe_loss(loss_fn, output, targets).task == "unknown" else 0.0

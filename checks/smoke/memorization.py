@@ -125,6 +125,14 @@ def judge_memorize(fit: SubsetFit, *, min_accuracy: float, loss_fraction: float)
         if fit.stopped == "nonfinite" or "__getitem__" in why
         else " The subset is re-read every step: a dataset that returns different labels or heavily altered inputs on each read cannot be memorized."
     )
+    if curve.kind == "decreasing":  # still falling when the step budget ran out
+        m["not_enough_steps"] = True
+        return finding(
+            "memorize",
+            Status.WARN,
+            f"not enough steps to judge: {setup} did not memorize yet — {result}; {why}",
+            m,
+        )
     return finding(
         "memorize",
         Status.FAIL,

@@ -28,10 +28,18 @@ from .tensors import call_model, iter_tensors, prepare_batch
 def all_finite(tree: Any) -> bool:
     """No NaN/Inf in any float tensor of the tree (sparse tensors: their stored values)."""
     return all(
-        bool(torch.isfinite(dense_values(t)).all())
-        for _, t in iter_tensors(tree)
-        if t.is_floating_point() or t.is_complex()
+        finite_tensor(t) for _, t in iter_tensors(tree) if t.is_floating_point() or t.is_complex()
     )
+
+
+def finite_tensor(t: torch.Tensor) -> bool:
+    """No NaN/Inf in ``t``. A NaN or an infinity makes the sum non-finite, so a finite sum
+    (one reduction, no mask the size of the tensor) settles it; only a sum that overflows
+    or is non-finite is checked element by element."""
+    values = dense_values(t)
+    if bool(torch.isfinite(values.sum()).item()):
+        return True
+    return bool(torch.isfinite(values).all())
 
 
 def dense_values(t: torch.Tensor) -> torch.Tensor:
@@ -83,7 +91,8 @@ def traced(model: nn.Module) -> Iterator[Trace]:
 
     def make(name: str) -> Any:
         def hook(module: nn.Module, args: Any, kwargs: Any, output: Any) -> None:
-            trace.forward.append((name, all_finite((args, kwargs)), all_finite(output)))
+            out_ok = all_finite(output)  # the inputs matter only when the output is not finite
+            trace.forward.append((name, out_ok or all_finite((args, kwargs)), out_ok))
             if name in leaves:
                 for _, t in iter_tensors((args, kwargs)):
                     trace.consumers.setdefault(id(t), name)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .closed_forms import known_constant
 from .curve import remaining
 from .data import Samples
 from .loop import OptimizerFactory, TrainStep, make_optimizer, train
@@ -119,7 +121,7 @@ def fit_subset(
             max_seconds=max_seconds,
             every=lambda s: evaluate(s + 1) if _checkpoint(s + 1, eval_every) else None,
             done=lambda _: memorized[0],
-            extend=lambda losses: improving(checkpoints),
+            extend=lambda losses: improving(checkpoints, floor),
             train_step=train_step,
         )
         if not checkpoints or checkpoints[-1]["step"] != len(log.losses):
@@ -149,14 +151,19 @@ def _checkpoint(step: int, every: int) -> bool:
     return step % every == 0 or (step < every and step & (step - 1) == 0)
 
 
-def improving(checkpoints: list[dict[str, Any]]) -> bool:
-    """True while the eval-mode subset loss still fell by 5 % (of its start) over the last
-    quarter."""
+def improving(checkpoints: list[dict[str, Any]], floor: float | None = None) -> bool:
+    """True while the eval-mode subset loss still fell over the last quarter by 5 % of what
+    was left above the loss's floor (of its own size when the floor is unknown): near a
+    floor above zero — soft targets, label smoothing — the fall is judged against the gap
+    that remains, not against the loss's absolute value."""
     if len(checkpoints) < 4:
         return False
     recent = checkpoints[-max(2, len(checkpoints) // 4)]["loss"]
+    fall = recent - checkpoints[-1]["loss"]
+    if floor is not None and math.isfinite(floor):
+        return bool(fall > 0.05 * max(recent - floor, 1e-12))
     scale = max(abs(checkpoints[0]["loss"]), 1e-12)
-    return bool(recent - checkpoints[-1]["loss"] > 0.05 * min(abs(recent), scale))
+    return bool(fall > 0.05 * min(abs(recent), scale))
 
 
 def constant_baseline(
@@ -168,6 +175,19 @@ def constant_baseline(
         return None
     if not out.is_floating_point() or out.ndim == 0 or out.shape[1:] != val_out.shape[1:]:
         return None
+    try:
+        exact = known_constant(loss_fn, out, y, val_out, y_val)
+    except Exception:
+        exact = None  # the numerical fit below decides
+    if exact is not None:
+        return exact
+    return fit_constant(loss_fn, out, y, val_out, y_val, steps)
+
+
+def fit_constant(
+    loss_fn: LossFn, out: torch.Tensor, y: Any, val_out: torch.Tensor, y_val: Any, steps: int = 150
+) -> float:
+    """:func:`constant_baseline` found numerically (Adam on the constant), for any loss."""
     const = torch.zeros((1, *out.shape[1:]), dtype=out.dtype, device=out.device, requires_grad=True)
     opt = torch.optim.Adam([const], lr=0.1)
     with torch.enable_grad():

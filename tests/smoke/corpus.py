@@ -565,6 +565,47 @@ def sigmoid_autoencoder() -> Setup:
     )
 
 
+# ------------------------------------------- Lightning's demo Transformer (third-party code)
+
+
+def lightning_demo_transformer(masked: bool = False) -> Setup:
+    """``lightning.pytorch.demos.transformer.Transformer`` as shipped: an encoder-decoder
+    language model whose output is ``view(-1, vocab)`` rows and whose encoder reads the
+    source without the causal mask it builds (``src_mask`` is computed, never passed), so
+    position t sees token t+1 — its own label. ``masked=True`` passes the mask."""
+    from lightning.pytorch.demos.transformer import Transformer
+
+    class MaskedSourceTransformer(Transformer):
+        def forward(
+            self, inputs: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None
+        ) -> torch.Tensor:
+            causal = self.generate_square_subsequent_mask(inputs.shape[1]).to(inputs.device)
+            src = self.pos_encoder(self.embedding(inputs) * math.sqrt(self.ninp))
+            tgt = self.pos_encoder(self.embedding(target) * math.sqrt(self.ninp))
+            out = self.transformer(
+                src,
+                tgt,
+                src_mask=causal,
+                tgt_mask=causal if mask is None else mask,
+                memory_mask=causal,
+            )
+            return F.log_softmax(self.decoder(out), dim=-1).view(-1, self.vocab_size)
+
+    vocab, batch, length = 50, 16, 12
+    chunk = torch.randint(0, vocab, (batch, length + 1), generator=torch.Generator().manual_seed(0))
+    inputs, target = chunk[:, :-1], chunk[:, 1:]
+    cls = MaskedSourceTransformer if masked else Transformer
+    return Setup(
+        "lightning_demo_transformer" + ("_masked" if masked else ""),
+        None if masked else "causality",
+        cls(vocab_size=vocab, ninp=32, nhead=2, nhid=64, nlayers=1, dropout=0.0),
+        ((inputs, target), target),
+        lambda out, y: F.nll_loss(out, y.reshape(-1)),  # the demo LightningTransformer's loss
+        kwargs={"causal_dim": 1},
+        flags=("causality",),
+    )
+
+
 CORRECT: dict[str, Callable[[], Setup]] = {
     "resnet18": resnet18,
     "bn_cnn_sgd": bn_cnn_sgd,
@@ -578,6 +619,7 @@ CORRECT: dict[str, Callable[[], Setup]] = {
     "embedding_bag_default_optimizer": embedding_bag_default_optimizer,
     "gaussian_nll": gaussian_nll,
     "sigmoid_autoencoder": sigmoid_autoencoder,
+    "lightning_demo_transformer_masked": lambda: lightning_demo_transformer(masked=True),
 }
 
 BUGGY: dict[str, Callable[[], Setup]] = {
@@ -587,6 +629,7 @@ BUGGY: dict[str, Callable[[], Setup]] = {
     "embedding_bag_batch_mean": lambda: embedding_bag(mix=True),
     "resnet18_bn_momentum_0": lambda: resnet18(bn_momentum=0.0),
     "bn_cnn_momentum_0": lambda: bn_cnn_sgd(bn_momentum=0.0),
+    "lightning_demo_transformer": lightning_demo_transformer,
 }
 
 ALL = {**CORRECT, **BUGGY}

@@ -479,6 +479,29 @@ def test_memorize_fails_when_labels_change_on_every_read() -> None:
     assert f.status is FAIL and "re-read every step" in f.message
 
 
+def test_memorize_still_falling_at_the_step_budget_is_not_a_failure() -> None:
+    # a correct model given too few steps: the verdict says so instead of failing the model
+    s = setup("regression_diabetes")
+    assert s.data is not None
+    f = smoke.memorize(s.model, s.data["train"], s.loss_fn, steps=80, max_steps=80)
+    assert f.status is WARN, f.message
+    assert f.message.startswith("not enough steps to judge") and f.metrics["not_enough_steps"]
+    full = smoke.memorize(s.model, s.data["train"], s.loss_fn, optimizer=s.optimizer)
+    assert full.status is PASS, full.message
+
+
+def test_the_memorize_budget_grows_while_the_gap_above_a_nonzero_floor_shrinks() -> None:
+    from mltestscore.checks.smoke.subset_fit import improving
+
+    # soft targets: floor 0.21; the loss fell 0.272 -> 0.263 over the last quarter, 2-3 % of
+    # its value but 15 % of what is left above the floor
+    points = [{"loss": v} for v in (0.69, 0.40, 0.30, 0.285, 0.278, 0.272, 0.267, 0.263)]
+    assert improving(points, floor=0.2137)
+    assert not improving(points)  # judged against zero it looks settled
+    flat = [{"loss": v} for v in (0.69, 0.40, 0.30, 0.25, 0.2140, 0.2139, 0.2139, 0.2139)]
+    assert not improving(flat, floor=0.2137)
+
+
 def test_val_improves_passes_and_fails_on_shuffled_labels() -> None:
     good, bad = setup("binary_cancer"), setup("shuffled_labels")
     assert good.data is not None and bad.data is not None
