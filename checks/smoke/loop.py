@@ -208,49 +208,17 @@ def train(
                     f"the team's train_step raised {summarize_exception(exc)} at step {step}"
                 ) from exc
             losses.append(value)
-            lr_now = current_lr(opt)
-            if lr_now is not None:
-                lrs.append(lr_now)
-            if not math.isfinite(value):
-                stopped = "nonfinite"
-                break
-            if every is not None:
-                every(step)
-            if done is not None and done(losses):
-                stopped = "target"
-                break
-            if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
-                stopped = "time"
-                break
-            step += 1
-            if step == limit and limit < ceiling and extend is not None and extend(losses):
-                limit = min(ceiling, limit + steps)
-            continue
-
-        def closure(inputs: Any = inputs, targets: Any = targets) -> torch.Tensor:
-            opt.zero_grad(set_to_none=True)
-            loss: torch.Tensor = loss_fn(call_model(model, inputs), targets)
-            torch.autograd.backward(loss)
-            return loss
-
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(call_model(model, inputs), targets)
-        value = loss_value(loss)
-        losses.append(value)
+            lrs.extend(lr for lr in (current_lr(opt),) if lr is not None)  # the step ran
+        else:
+            value, first_uphill = _plain_step(model, inputs, targets, loss_fn, opt, step == 0)
+            losses.append(value)
+            if first_uphill is not None:
+                uphill = first_uphill
         if not math.isfinite(value):
             stopped = "nonfinite"
             break
-        torch.autograd.backward(loss)
-        if step == 0:
-            watched = [p for p in model.parameters() if p.grad is not None]
-            before = [(p.detach().clone(), cast(torch.Tensor, p.grad).clone()) for p in watched]
-            optimizer_step(opt, closure)
-            uphill = step_direction(watched, before) > 0
-        else:
-            optimizer_step(opt, closure)
-        lr_now = current_lr(opt)
-        if lr_now is not None:
-            lrs.append(lr_now)
+        if train_step is None:
+            lrs.extend(lr for lr in (current_lr(opt),) if lr is not None)
         if every is not None:
             every(step)
         if done is not None and done(losses):
@@ -266,3 +234,36 @@ def train(
     return TrainLog(
         losses, time.perf_counter() - t0, stopped, name, start_lr, uphill, lrs, max_seconds
     )
+
+
+def _plain_step(
+    model: nn.Module,
+    inputs: Any,
+    targets: Any,
+    loss_fn: LossFn,
+    opt: torch.optim.Optimizer,
+    first: bool,
+) -> tuple[float, bool | None]:
+    """One forward, loss, backward and optimizer step; the loss before the update and, on
+    the first step, whether the update climbed the gradient. A non-finite loss is returned
+    without a backward pass or an update."""
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad(set_to_none=True)
+        loss: torch.Tensor = loss_fn(call_model(model, inputs), targets)
+        torch.autograd.backward(loss)
+        return loss
+
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn(call_model(model, inputs), targets)
+    value = loss_value(loss)
+    if not math.isfinite(value):
+        return value, None
+    torch.autograd.backward(loss)
+    if not first:
+        optimizer_step(opt, closure)
+        return value, None
+    watched = [p for p in model.parameters() if p.grad is not None]
+    before = [(p.detach().clone(), cast(torch.Tensor, p.grad).clone()) for p in watched]
+    optimizer_step(opt, closure)
+    return value, step_direction(watched, before) > 0
