@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,7 +166,11 @@ def test_bad_predictions_fail() -> None:
 
 
 def test_time_budget_names_the_slowest_stage() -> None:
-    result = pipeline_integration_tested(STAGES, max_seconds=1e-9)
+    def slow_train(data: dict[str, Any]) -> Any:
+        time.sleep(0.5)  # slowest by a margin no load on the other stages closes
+        return train(data)
+
+    result = pipeline_integration_tested(STAGES | {"train": slow_train}, max_seconds=1e-9)
     assert result.status is Status.FAIL
     assert "> max_seconds" in result.message and "slowest stage 'train'" in result.message
     result = pipeline_integration_tested(STAGES, max_stage_seconds={"train": 1e-9})
