@@ -68,7 +68,8 @@ def training_serving_skew(
 
     - ``serving_log`` — logged serving examples: a DataFrame (or CSV/Parquet/JSONL
       path) with the raw input columns and, for each feature the serving path
-      computed, a column ``served_<feature>``; or a pair ``(raw_inputs,
+      computed, a column ``served_<feature>``; a list of such rows (one mapping per
+      request, as a JSON-lines log reads); or a pair ``(raw_inputs,
       served_features)`` of frames with one row per request. Index it by request
       id: mismatching examples are reported by index label, never by value.
     - ``feature_fn`` (optional) — the team's *training-side* feature code,
@@ -254,7 +255,12 @@ def _feature_findings(
 
 
 def split_serving_log(serving_log: Any, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(raw inputs, served features)`` from a log frame/path or a ``(raw, served)`` pair."""
+    """``(raw inputs, served features)`` from a log frame/path, a list of logged rows (one
+    mapping per request, as a JSON-lines log reads), or a ``(raw, served)`` pair."""
+    if isinstance(serving_log, list) and serving_log and all(
+        isinstance(row, Mapping) for row in serving_log
+    ):
+        serving_log = as_frame(serving_log, "serving_log")
     if isinstance(serving_log, (tuple, list)):
         if len(serving_log) != 2:
             raise ValueError(

@@ -159,9 +159,9 @@ TABLE_FORMS: dict[str, Callable[[pd.DataFrame, Path], Any]] = {
     "JSON records path": _write(".json", _json, as_str=True),
     "JSONL path": _write(".jsonl", _jsonl, as_str=False),
 }
-# Documented for the logs and tables that are "rows": model.2, model.3, model.4.
+# Documented for the logs and tables that are "rows": model.2, model.3, model.4, monitor.3.
 RECORDS_FORM = {"list of dicts": lambda frame, tmp_path: _json_rows(frame)}
-RECORDS_INPUTS = ("metric_log", "sweep_results", "staleness_table")
+RECORDS_INPUTS = ("metric_log", "sweep_results", "staleness_table", "serving_log")
 
 # ``(X, y)`` and a torch Dataset: documented for train/eval data. The pair with a feature
 # frame keeps the column names (compared with the tables); arrays and a Dataset do not.
