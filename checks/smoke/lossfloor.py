@@ -17,7 +17,7 @@ from .tensors import iter_tensors, map_tensors
 if TYPE_CHECKING:
     from .lossinfo import LossFn
 
-__all__ = ["attainable_minimum"]
+__all__ = ["attainable_minimum", "unbounded_for_a_constant"]
 
 
 def attainable_minimum(
@@ -102,3 +102,28 @@ def _minimize(
             torch.autograd.backward(loss)
             opt.step()
     return values
+
+
+def unbounded_for_a_constant(
+    loss_fn: LossFn, output: Any, targets: Any, *, steps: int = 150
+) -> bool:
+    """True when **one output shared by every sample** drives the loss to ``-inf``.
+
+    A loss that may go below zero (a Gaussian negative log-likelihood) is bounded for a
+    constant prediction — its best constant is the targets' own spread — and falls without
+    bound only as the outputs fit each sample. A negated likelihood falls without bound
+    while ignoring the data altogether: minimizing it moves the outputs away from the
+    targets. Only for a float tensor output whose free values the loss scores directly
+    (not log-probabilities fed to ``NLLLoss``, which any free output drives to ``-inf``).
+    """
+    if not isinstance(output, torch.Tensor) or not output.is_floating_point():
+        return False
+    if output.ndim == 0 or output.shape[0] < 2:
+        return False
+    shape = output.shape
+
+    def shared(constant: Any, y: Any) -> torch.Tensor:
+        return loss_fn(constant.expand(shape), y)
+
+    start = output.detach().mean(0, keepdim=True)
+    return attainable_minimum(shared, start, targets, steps=steps) == -math.inf

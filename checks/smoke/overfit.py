@@ -21,6 +21,7 @@ from .loop import (
     train,
     train_step_skip,
 )
+from .lossfloor import unbounded_for_a_constant
 from .lossinfo import LossFn, LossSpec, describe_loss, estimate_floor, final_activation
 from .numerics import describe_nonfinite, locate
 from .results import Finding, finding, fmt, fmt_names
@@ -112,6 +113,9 @@ def overfit_one_batch(
     with isolated(model, seed) as work:
         inputs, targets, layout = prepare_batch(work, batch, batch_dim)
         floor = _floor(loss_floor, work, inputs, targets, loss_fn)
+        negated = (
+            loss_floor == "auto" and floor is None and _negated(work, inputs, targets, loss_fn)
+        )
         opt = make_optimizer(optimizer, work)
         try:
             log = train(
@@ -180,6 +184,16 @@ def overfit_one_batch(
             "minimizing it maximizes the likelihood's negative — the loss is being maximized; "
             "check its sign"
         )
+    elif negated and kind != "nan" and curve.end < curve.start:
+        m["unbounded_for_a_constant"] = True
+        kind = "rising"
+        message = (
+            f"the loss fell from {fmt(curve.start)} to {fmt(curve.end)} in {curve.steps} steps, "
+            "but one output shared by every sample already drives it without bound: the loss "
+            "rewards moving the outputs away from the targets — a negated log-likelihood "
+            "(a Gaussian NLL or log-probability without its minus) is being maximized; check "
+            "its sign"
+        )
     elif log.first_step_uphill and kind in ("exploding", "oscillating", "plateau", "decreasing"):
         kind = "rising"  # the cause is known: the optimizer climbs the loss
         message = (
@@ -210,6 +224,19 @@ def _floor(
     with torch.no_grad():
         output = call_model(model, inputs)
     return estimate_floor(loss_fn, output, targets)
+
+
+def _negated(model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn) -> bool:
+    """A loss with no floor that one constant output already drives to ``-inf``
+    (:func:`.lossfloor.unbounded_for_a_constant`); not asked of log-probability losses."""
+    with torch.no_grad():
+        output = call_model(model, inputs)
+    if describe_loss(loss_fn, output, targets).expects == "log_probs":
+        return False
+    try:
+        return unbounded_for_a_constant(loss_fn, output, targets)
+    except Exception:
+        return False
 
 
 def _judge_overfit(
@@ -290,7 +317,9 @@ def _judge_overfit(
     hint = (" Also: " + "; ".join(hints) + ".") if hints else ""
     status = Status.WARN if kind == "decreasing" else Status.FAIL
     lead = (
-        "overfitting one batch is unstable"
+        "the loss is being maximized"
+        if kind == "rising" and (m.get("unbounded_for_a_constant") or m.get("sign_flipped"))
+        else "overfitting one batch is unstable"
         if m["reached_target"]
         else "could not overfit one batch"
     )

@@ -523,18 +523,23 @@ def gaussian_nll_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.gaussian_nll_loss(out[:, 0], y, out[:, 1].exp())
 
 
-def gaussian_nll() -> Setup:
+def negated_gaussian_nll_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return -gaussian_nll_loss(out, y)  # bug: the log-likelihood without its minus
+
+
+def gaussian_nll(negated: bool = False) -> Setup:
     Xtr, ytr, Xva, yva = standardized("diabetes")
     mu, sd = ytr.mean(), ytr.std()
     t = lambda v: torch.tensor((v - mu) / sd, dtype=torch.float32)  # noqa: E731
     return Setup(
-        "gaussian_nll_regressor",
-        None,
+        "gaussian_nll_regressor" + ("_negated" if negated else ""),
+        "sign" if negated else None,
         MeanVariance(10),
         (Xtr[:64], t(ytr[:64])),
-        gaussian_nll_loss,
+        negated_gaussian_nll_loss if negated else gaussian_nll_loss,
         lambda p: torch.optim.Adam(p, lr=3e-3),
         {"train": (Xtr, t(ytr)), "val": (Xva, t(yva))},
+        flags=("overfit_one_batch",),
     )
 
 
@@ -630,6 +635,7 @@ BUGGY: dict[str, Callable[[], Setup]] = {
     "resnet18_bn_momentum_0": lambda: resnet18(bn_momentum=0.0),
     "bn_cnn_momentum_0": lambda: bn_cnn_sgd(bn_momentum=0.0),
     "lightning_demo_transformer": lightning_demo_transformer,
+    "gaussian_nll_negated": lambda: gaussian_nll(negated=True),
 }
 
 ALL = {**CORRECT, **BUGGY}

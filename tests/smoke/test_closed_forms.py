@@ -162,3 +162,19 @@ def test_broadcasting_keeps_its_true_floor_through_the_search() -> None:
     floor = estimate_floor(nn.MSELoss(), torch.zeros(N, 1), y)
     assert floor is not None
     assert math.isclose(floor, float(y.var(unbiased=False)), rel_tol=1e-2)
+
+
+def test_one_constant_output_drives_only_a_negated_likelihood_to_minus_infinity() -> None:
+    from mltestscore.checks.smoke.lossfloor import unbounded_for_a_constant
+
+    y = torch.randn(N, generator=_gen())
+    out = torch.randn(N, 2, generator=_gen()) * 0.1  # (mean, log-variance)
+
+    def gaussian_nll(o: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return F.gaussian_nll_loss(o[:, 0], t, o[:, 1].exp())
+
+    # per sample it goes below zero (to its variance clamp); for a constant it is bounded
+    assert (attainable_minimum(gaussian_nll, out, y) or 0.0) < 0
+    assert not unbounded_for_a_constant(gaussian_nll, out, y)
+    assert unbounded_for_a_constant(lambda o, t: -gaussian_nll(o, t), out, y)
+    assert not unbounded_for_a_constant(nn.MSELoss(), torch.zeros(N), y)
