@@ -37,9 +37,9 @@ from mltestscore.stats.summary import (
     ColumnSummary,
     NumericSummary,
     ReferenceSummary,
-    as_frame,
     category_counts,
     numeric_values,
+    statistics_frame,
     summarize,
 )
 
@@ -140,7 +140,7 @@ def _current_counts(
 
     if engines.is_engine_data(current):
         return engines.current_counts(summary, current, columns)
-    return pandas_counts(summary, as_frame(current, "current data"), wanted)
+    return pandas_counts(summary, statistics_frame(current, "current data"), wanted)
 
 
 def pandas_counts(

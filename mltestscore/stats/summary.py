@@ -157,8 +157,10 @@ class ReferenceSummary:
         return cls.from_dict(data)
 
 
-def as_frame(data: object, name: str = "data") -> pd.DataFrame:
-    """Accept a DataFrame, a Series, or a 1-D/2-D array (columns ``x0, x1, …``)."""
+def statistics_frame(data: object, name: str = "data") -> pd.DataFrame:
+    """The drift statistics' input as a frame: a DataFrame, a Series, or a 1-D/2-D array
+    (columns ``x0, x1, …``). Team tables and files are read by
+    :func:`mltestscore.inputs.tables.as_frame`."""
     if isinstance(data, pd.DataFrame):
         frame = data
     elif isinstance(data, pd.Series):
@@ -286,7 +288,7 @@ def summarize(
             data, columns=columns, categorical=categorical, n_quantiles=n_quantiles,
             top_k=top_k, edges=edges,
         )  # fmt: skip
-    frame = as_frame(data, "reference data")
+    frame = statistics_frame(data, "reference data")
     names = [str(c) for c in frame.columns] if columns is None else [str(c) for c in columns]
     missing = [c for c in names if c not in frame.columns]
     if missing:
