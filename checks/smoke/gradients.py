@@ -72,26 +72,30 @@ def params_update(
                 torch.autograd.backward(again)
                 return again
 
+            old = {id(p): before[n] for n, p in named}  # the copies taken above serve here
             stepped = [p for p in work.parameters() if p.grad is not None]
-            grads = [(p.detach().clone(), cast(torch.Tensor, p.grad).clone()) for p in stepped]
+            grads = [
+                (
+                    old[id(p)] if id(p) in old else p.detach().clone(),
+                    cast(torch.Tensor, p.grad).clone(),
+                )
+                for p in stepped
+            ]
             optimizer_step(opt, closure)
             direction = step_direction(stepped, grads) if stepped else 0.0
         else:
             direction = 0.0
         trainable = [(n, p) for n, p in named if p.requires_grad]
+        nonzero = {n: p.grad is not None and _nonzero(p.grad) for n, p in trainable}
         m: dict[str, Any] = {
             "parameters": len(named),
             "trainable": len(trainable),
             "frozen": [n for n, p in named if not p.requires_grad],
             "no_gradient": [n for n, p in trainable if p.grad is None],
-            "zero_gradient": [
-                n for n, p in trainable if p.grad is not None and not _nonzero(p.grad)
-            ],
+            "zero_gradient": [n for n, p in trainable if p.grad is not None and not nonzero[n]],
             "not_in_optimizer": [n for n, p in trainable if id(p) not in in_opt],
             "unchanged": [
-                n
-                for n, p in trainable
-                if p.grad is not None and _nonzero(p.grad) and torch.equal(p.detach(), before[n])
+                n for n, p in trainable if nonzero[n] and torch.equal(p.detach(), before[n])
             ],
             "unregistered_in_graph": sorted({_stray_name(work, t) for t in strays}),
             "plain_attributes": plain_attributes(work),
