@@ -20,7 +20,7 @@ reading included:
 - ``whylogs``: profiles per 500k-row batch merged (its mergeable sketches), then
   its ``calculate_drift_scores`` (KS on KLL, chi-square on frequent items);
   category ``DRIFT`` counts as drifted. whylogs 1.6 needs numpy < 2: give it its
-  own interpreter with ``--whylogs-python``.
+  own interpreter with ``--whylogs-python`` (numpy<2, pyarrow<20).
 
 Peak RSS is the child's ``ru_maxrss`` (``os.wait4``): interpreter, imports and
 the JVM (Spark: the Python driver only — the JVM is a grandchild, sampled by
@@ -271,7 +271,7 @@ def main() -> None:
     parser.add_argument("--tools", default=",".join(TOOLS), metavar="TOOL[,TOOL…]")
     parser.add_argument("--data", default="/tmp/bench-engines", metavar="DIR")
     parser.add_argument("--whylogs-python", default=sys.executable, metavar="PYTHON")
-    parser.add_argument("--spark-max-rows", type=int, default=10_000_000, metavar="N")
+    parser.add_argument("--spark-max-rows", type=int, default=50_000_000, metavar="N")
     parser.add_argument("--whylogs-max-rows", type=int, default=10_000_000, metavar="N")
     parser.add_argument("--timeout", type=float, default=1800.0, metavar="SECONDS")
     parser.add_argument("--json", default=None, metavar="FILE", help="append rows as JSON lines")

@@ -257,8 +257,10 @@ def _feature_findings(
 def split_serving_log(serving_log: Any, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(raw inputs, served features)`` from a log frame/path, a list of logged rows (one
     mapping per request, as a JSON-lines log reads), or a ``(raw, served)`` pair."""
-    if isinstance(serving_log, list) and serving_log and all(
-        isinstance(row, Mapping) for row in serving_log
+    if (
+        isinstance(serving_log, list)
+        and serving_log
+        and all(isinstance(row, Mapping) for row in serving_log)
     ):
         serving_log = as_frame(serving_log, "serving_log")
     if isinstance(serving_log, (tuple, list)):

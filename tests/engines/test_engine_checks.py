@@ -113,9 +113,20 @@ def test_pii_scan_on_a_sample_spark_draws(spark: Any) -> None:
     assert privacy_controls(spark.createDataFrame(_table())).status is Status.PASS
 
 
+def _pandera_pyspark() -> Any:
+    """``pandera.pyspark``, or a skip that names where it is tested (pandas 3: no import)."""
+    try:
+        import pandera.pyspark as pa
+    except ImportError as exc:  # PySpark 4.3's pyspark.pandas fails to import under pandas 3
+        pytest.skip(
+            f"pandera.pyspark does not import here ({exc}); its tests run under pandas 2.2.3 "
+            "in `nox -s spark_pandas2` and in .ci/run's .venv-spark-pandas2 step"
+        )
+    return pa
+
+
 def test_pandera_pyspark_schema_runs_on_spark(spark: Any) -> None:
-    # pandera.pyspark imports pyspark.pandas, which fails under pandas >= 3 (PySpark 4.3)
-    pa = pytest.importorskip("pandera.pyspark", exc_type=ImportError)
+    pa = _pandera_pyspark()
     import pyspark.sql.types as T
 
     data = _spark_table(spark)
@@ -125,11 +136,31 @@ def test_pandera_pyspark_schema_runs_on_spark(spark: Any) -> None:
     })  # fmt: skip
     report = validate(schema, data)
     assert not report.valid and report.rows == ROWS
-    assert "age" in report.failure_rate_by_column
+    assert list(report.failure_rate_by_column) == ["age"]
     assert "row count not reported" in report.failures[0].detail
-    assert schema_validates(schema, data).status is Status.FAIL
+    result = schema_validates(schema, data)
+    assert result.status is Status.FAIL and "age" in result.message, result.message
     good = spark.createDataFrame(_table())
+    assert validate(schema, good).valid
     assert schema_validates(schema, good).status is Status.WARN  # income has no expectation
+
+
+def test_pandera_pyspark_schema_fails_on_a_wrong_type(spark: Any) -> None:
+    pa = _pandera_pyspark()
+    import pyspark.sql.types as T
+
+    schema = pa.DataFrameSchema({
+        "age": pa.Column(T.LongType(), pa.Check.ge(0)),
+        "income": pa.Column(T.StringType()),  # the data holds doubles
+        "city": pa.Column(T.StringType(), pa.Check.isin(["Paris", "Lyon"])),
+    })  # fmt: skip
+    data = spark.createDataFrame(_table())
+    report = validate(schema, data)
+    assert not report.valid
+    assert list(report.failure_rate_by_column) == ["income"]
+    result = schema_validates(schema, data)
+    assert result.status is Status.FAIL and "income" in result.message, result.message
+    assert serving_inputs_valid(schema, data, max_failure_rate=0.5).status is Status.FAIL
 
 
 def test_gx_suite_runs_on_the_spark_datasource(spark: Any) -> None:
