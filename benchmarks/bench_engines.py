@@ -20,7 +20,8 @@ reading included:
 - ``whylogs``: profiles per 500k-row batch merged (its mergeable sketches), then
   its ``calculate_drift_scores`` (KS on KLL, chi-square on frequent items);
   category ``DRIFT`` counts as drifted. whylogs 1.6 needs numpy < 2: give it its
-  own interpreter with ``--whylogs-python`` (numpy<2, pyarrow<20).
+  own interpreter with ``--whylogs-python`` (``pip install "whylogs==1.6.*" "numpy<2"
+  "pyarrow<20" "scipy<1.14" ipython``: its drift scores import scipy and IPython).
 
 Peak RSS is the child's ``ru_maxrss`` (``os.wait4``): interpreter, imports and
 the JVM (Spark: the Python driver only — the JVM is a grandchild, sampled by
