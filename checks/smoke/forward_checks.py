@@ -14,6 +14,7 @@ from torch import nn
 
 from mltestscore.results import Status
 
+from .first_pass import FirstPass, publish, train_forward
 from .lossinfo import LossFn, LossSpec, describe_loss
 from .results import Finding, finding, fmt, summarize_exception
 from .state import isolated
@@ -45,6 +46,7 @@ def forward(
                 "fix the forward pass on this batch first; every other check needs it",
                 m,
             )
+        publish(model, batch, batch_dim, seed, FirstPass.of(work, inputs, targets, layout, output))
         m["output_shapes"] = shapes(output)
         m["target_shapes"] = shapes(targets)
         try:
@@ -120,10 +122,8 @@ def output_shape(
     (relative): a loss that does not care which target goes with which output is comparing
     every output with every target — silent broadcasting such as ``(B, 1)`` against ``(B,)``.
     """
-    with isolated(model, seed) as work, torch.no_grad():
-        work.train()
-        inputs, targets, layout = prepare_batch(work, batch, batch_dim)
-        output = call_model(work, inputs)
+    with train_forward(model, batch, batch_dim, seed) as first:
+        targets, layout, output = first.targets, first.layout, first.output
         spec = describe_loss(loss_fn, output, targets)
         m: dict[str, Any] = {
             "output_shapes": shapes(output),

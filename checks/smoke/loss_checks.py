@@ -14,11 +14,11 @@ from torch import nn
 
 from mltestscore.results import Status
 
-from .lossinfo import LossFn, LossSpec, describe_loss, expected_loss_range, final_activation
+from .first_pass import train_forward
+from .lossinfo import LossFn, LossSpec, describe_loss, expected_loss_range
 from .lossinfo import output_kind as _output_kind
 from .results import Finding, finding, fmt
-from .state import isolated
-from .tensors import call_model, loss_value, prepare_batch
+from .tensors import loss_value
 
 PASS, WARN, FAIL, SKIP = (
     Status.PASS,
@@ -44,14 +44,12 @@ def loss_input(
     targets in ``[0, 1]``; a negated classification loss is caught. Regression targets with
     mean or std above ``target_scale_warn`` give a warning (standardize them).
     """
-    with isolated(model, seed) as work:
-        work.train()
-        inputs, targets, _ = prepare_batch(work, batch, batch_dim)
-        output = call_model(work, inputs)
+    with train_forward(model, batch, batch_dim, seed) as first:
+        targets, output = first.targets, first.output
         spec = describe_loss(loss_fn, output, targets)
         m: dict[str, Any] = {"loss": spec.source, "task": spec.task, "expects": spec.expects}
         if isinstance(output, torch.Tensor) and output.is_floating_point():
-            m["final_activation"] = final_activation(output)
+            m["final_activation"] = first.final_activation
             m["output_kind"] = _output_kind(output, spec.class_dim)
             m["output_range"] = [float(output.min().item()), float(output.max().item())]
             if spec.class_dim is not None and output.ndim > spec.class_dim:
@@ -189,10 +187,8 @@ def initial_loss(
     inputs, wrong loss input); above ``warn_ratio`` it warns. A loss far *below* the
     expected low end only warns: pretrained weights do that, and so do leaked labels.
     """
-    with isolated(model, seed) as work, torch.no_grad():
-        work.train()
-        inputs, targets, _ = prepare_batch(work, batch, batch_dim)
-        output = call_model(work, inputs)
+    with train_forward(model, batch, batch_dim, seed) as first:
+        targets, output = first.targets, first.output
         value = loss_value(loss_fn(output, targets))
         spec = describe_loss(loss_fn, output, targets)
         if expected is None:

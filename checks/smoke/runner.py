@@ -18,6 +18,7 @@ from mltestscore.results import Status
 
 from . import (
     behavior,
+    first_pass,
     forward_checks,
     gradients,
     independence,
@@ -71,6 +72,8 @@ _TAKES_OPTIMIZER = {
 _TAKES_TRAIN_STEP = {"training_step", "overfit_one_batch", "memorize", "val_improves"}
 _TAKES_SAMPLES = {"batch_independence", "input_dependence"}
 _FITS = {"overfit_one_batch", "memorize", "val_improves"}
+# The checks that read one shared seeded train-mode forward (see .first_pass); they run first.
+_READS_FIRST_PASS = {"forward", "output_shape", "loss_input", "initial_loss"}
 
 
 def run(
@@ -163,7 +166,7 @@ def run(
     train_data, val_data = _split_data(data)
     findings: list[Finding] = []
     t0 = time.perf_counter()
-    with threads(num_threads), seeded(None):
+    with threads(num_threads), seeded(None), first_pass.sharing():
         model_runs = True
         shared = SharedFit(selected, with_cap(opts, max_seconds), optimizer, seed, train_step)
         for name in selected:
@@ -204,6 +207,8 @@ def run(
                     )
                 )
                 continue
+            if name not in _READS_FIRST_PASS:
+                first_pass.release()  # no later check reads it: free its copy and output
             result = _isolated(name, call, kwargs)
             findings.append(result)
             if name == "forward" and result.status is not Status.PASS:

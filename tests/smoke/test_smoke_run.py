@@ -142,3 +142,49 @@ def test_a_model_that_cannot_be_deep_copied_is_restored_after_each_check() -> No
     assert not report.errors, [f.message for f in report.errors]
     assert all(torch.equal(before[k], v) for k, v in s.model.state_dict().items())
     assert all(p.grad is None for p in s.model.parameters())
+
+
+class _CountingNet(nn.Module):
+    """Counts its forward passes on the class: every working copy adds to the same count."""
+
+    calls = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.drop = nn.Dropout(0.5)  # the seeded pass must be the same pass for every reader
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        type(self).calls += 1
+        out: torch.Tensor = self.fc(self.drop(x))
+        return out
+
+
+FIRST_PASS = ["forward", "output_shape", "loss_input", "initial_loss"]
+
+
+def test_the_checks_that_read_one_forward_share_it_and_judge_as_alone() -> None:
+    torch.manual_seed(0)
+    model, x, y = _CountingNet(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    loss = nn.CrossEntropyLoss()
+    _CountingNet.calls = 0
+    report = smoke.run(model, (x, y), loss, checks=FIRST_PASS)
+    assert _CountingNet.calls == 1
+    alone = [getattr(smoke, name)(model, (x, y), loss) for name in FIRST_PASS]
+    assert _CountingNet.calls == 1 + len(FIRST_PASS)  # alone, each check makes its own pass
+    assert [(f.name, f.status, f.message, f.metrics) for f in report.findings] == [
+        (f.name, f.status, f.message, f.metrics) for f in alone
+    ]
+
+
+def test_a_loss_that_writes_into_its_input_does_not_change_what_the_next_check_reads() -> None:
+    torch.manual_seed(0)
+    model, x, y = _CountingNet(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+
+    def softmax_in_place(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        probs = out.softmax(-1) if out.requires_grad else out.copy_(out.softmax(-1))
+        return nn.functional.nll_loss(probs.clamp_min(1e-9).log(), target)
+
+    report = smoke.run(model, (x, y), softmax_in_place, checks=FIRST_PASS)
+    alone = [getattr(smoke, name)(model, (x, y), softmax_in_place) for name in FIRST_PASS]
+    assert [f.metrics for f in report.findings] == [f.metrics for f in alone]
