@@ -1,4 +1,4 @@
-"""One seeded train-mode forward on the batch, shared by the checks that only read it.
+"""One seeded train-mode pass on the batch, shared by the checks that read it.
 
 ``forward``, ``output_shape``, ``loss_input`` and ``initial_loss`` each look at the output
 of the same pass: a fresh copy of the model, seeded, in train mode, on the batch. Called on
@@ -8,6 +8,11 @@ are paid once, and the output they read is the same tensor, bit for bit, as the 
 would have computed. Each reader gets its own detached copy of a tensor output (a loss
 that writes into its input cannot change what the next reader sees), and the pass's
 working copy is never trained.
+
+``finite`` and ``params_update`` both need the same pass *and its backward*: ``finite``
+offers its copy after the backward (:func:`publish_backward`) and ``params_update``, the
+next check, takes it (:func:`take_backward`) instead of repeating them. It is taken, not
+read: ``params_update`` steps the copy, so no one else may see it afterwards.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import torch
 from torch import nn
 
 from .lossinfo import final_activation
-from .state import isolated, seeded
+from .state import RngState, isolated, seeded
 from .tensors import BatchLayout, call_model, map_tensors, prepare_batch
 
 Key = tuple[int, int, int, int | None]
@@ -55,26 +60,61 @@ class FirstPass:
         return cls(work, inputs, targets, layout, output, squash)
 
 
+@dataclass(frozen=True)
+class BackwardPass:
+    """A working copy after the seeded train-mode forward and backward on the batch: its
+    ``.grad`` are this batch's; ``rng`` is the RNG state right after the backward."""
+
+    work: nn.Module
+    inputs: Any
+    targets: Any
+    loss: torch.Tensor
+    rng: RngState
+
+
 _SHARED: ContextVar[dict[Key, FirstPass] | None] = ContextVar("smoke_first_pass", default=None)
+_BACKWARD: ContextVar[dict[Key, BackwardPass] | None] = ContextVar(
+    "smoke_backward_pass", default=None
+)
 
 
 @contextmanager
 def sharing() -> Iterator[None]:
     """Within it, :func:`train_forward` pays one pass per ``(model, batch, batch_dim, seed)``."""
     cache: dict[Key, FirstPass] = {}
-    token = _SHARED.set(cache)
+    backward: dict[Key, BackwardPass] = {}
+    token, token_backward = _SHARED.set(cache), _BACKWARD.set(backward)
     try:
         yield
     finally:
         _SHARED.reset(token)
+        _BACKWARD.reset(token_backward)
         cache.clear()
+        backward.clear()
 
 
 def release() -> None:
-    """Drop the shared pass (its copy and output), once no later check reads it."""
-    cache = _SHARED.get()
+    """Drop the shared passes (their copies and outputs), once no later check reads them."""
+    for shared in (_SHARED.get(), _BACKWARD.get()):
+        if shared is not None:
+            shared.clear()
+
+
+def publish_backward(
+    model: nn.Module, batch: Any, batch_dim: int, seed: int | None, result: BackwardPass
+) -> None:
+    """Offer a copy after its forward and backward (``finite`` makes them)."""
+    cache = _BACKWARD.get()
     if cache is not None:
-        cache.clear()
+        cache[_key(model, batch, batch_dim, seed)] = result
+
+
+def take_backward(
+    model: nn.Module, batch: Any, batch_dim: int, seed: int | None
+) -> BackwardPass | None:
+    """The offered copy after forward and backward, removed from the cache; None if none."""
+    cache = _BACKWARD.get()
+    return None if cache is None else cache.pop(_key(model, batch, batch_dim, seed), None)
 
 
 def _key(model: nn.Module, batch: Any, batch_dim: int, seed: int | None) -> Key:

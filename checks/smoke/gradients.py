@@ -8,6 +8,7 @@ take part in the graph, but ``model.parameters()`` never hands them to the optim
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import ExitStack
 from typing import Any, cast
 
 import torch
@@ -15,6 +16,7 @@ from torch import nn
 
 from mltestscore.results import Status
 
+from .first_pass import take_backward
 from .loop import (
     OptimizerFactory,
     describe_optimizer,
@@ -25,7 +27,7 @@ from .loop import (
 from .lossinfo import LossFn
 from .numerics import dense_values
 from .results import Finding, finding, fmt_names
-from .state import isolated
+from .state import isolated, restore_rng, seeded
 from .tensors import call_model, iter_tensors, prepare_batch
 
 
@@ -48,23 +50,34 @@ def params_update(
     intended), unless all are frozen. Names starting with an entry of ``allow_unused``
     are not reported.
     """
-    with isolated(model, seed) as work:
-        work.train()
-        inputs, targets, _ = prepare_batch(work, batch, batch_dim)
+    shared = take_backward(model, batch, batch_dim, seed)
+    with ExitStack() as stack:
+        if shared is None:
+            work = stack.enter_context(isolated(model, seed))
+            work.train()
+            inputs, targets, _ = prepare_batch(work, batch, batch_dim)
+        else:  # finite's copy after the same seeded forward and backward (see .first_pass)
+            stack.enter_context(seeded(None))
+            stack.enter_context(torch.enable_grad())
+            restore_rng(shared.rng)
+            work, inputs, targets = shared.work, shared.inputs, shared.targets
         named = [
             (n, p) for n, p in work.named_parameters() if not n.startswith(tuple(allow_unused))
         ]
-        before = {n: p.detach().clone() for n, p in named}
+        before = {n: p.detach().clone() for n, p in named}  # a backward leaves them as they were
         opt = make_optimizer(optimizer, work)
         in_opt = {id(p) for group in opt.param_groups for p in group["params"]}
-        opt.zero_grad(set_to_none=True)
-        output = call_model(work, inputs)
-        loss = loss_fn(output, targets)
+        if shared is None:
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(call_model(work, inputs), targets)
+        else:
+            loss = shared.loss
         leaves = graph_leaves(loss) if isinstance(loss, torch.Tensor) else []
         known = {id(p) for p in work.parameters()} | {id(t) for _, t in iter_tensors(inputs)}
         strays = [t for t in leaves if id(t) not in known]
         if isinstance(loss, torch.Tensor) and loss.requires_grad:
-            torch.autograd.backward(loss)
+            if shared is None:
+                torch.autograd.backward(loss)
 
             def closure() -> torch.Tensor:
                 opt.zero_grad(set_to_none=True)

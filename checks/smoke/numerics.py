@@ -19,9 +19,10 @@ from torch import nn
 
 from mltestscore.results import Status
 
+from .first_pass import BackwardPass, publish_backward
 from .lossinfo import LossFn
 from .results import Finding, finding, fmt_names
-from .state import isolated
+from .state import isolated, save_rng
 from .tensors import call_model, iter_tensors, prepare_batch
 
 
@@ -137,6 +138,14 @@ def nonfinite_tensors(model: nn.Module) -> list[str]:
 
 def locate(model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn) -> dict[str, Any]:
     """One traced forward and backward; the evidence the ``finite`` check judges."""
+    return _locate(model, inputs, targets, loss_fn)[0]
+
+
+def _locate(
+    model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn
+) -> tuple[dict[str, Any], torch.Tensor | None]:
+    """:func:`locate`'s evidence, and the loss when its backward ran."""
+    backward: torch.Tensor | None = None
     m: dict[str, Any] = {
         "nonfinite_parameters": nonfinite_tensors(model),
         "nonfinite_inputs": [p for p, t in iter_tensors(inputs) if not all_finite(t)],
@@ -150,10 +159,11 @@ def locate(model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn) -> dict
         if m["loss_finite"] and isinstance(loss, torch.Tensor) and loss.requires_grad:
             torch.autograd.backward(loss)
             m["backward_producer"] = trace.backward_producer()
+            backward = loss
     m["nonfinite_gradients"] = [
         n for n, p in model.named_parameters() if p.grad is not None and not all_finite(p.grad)
     ]
-    return m
+    return m, backward
 
 
 def finite(
@@ -162,8 +172,14 @@ def finite(
     """Parameters, forward activations, the loss and all gradients are finite (train mode)."""
     with isolated(model, seed) as work:
         work.train()
+        work.zero_grad(set_to_none=True)  # this batch's gradients, not ones the model carried
         inputs, targets, _ = prepare_batch(work, batch, batch_dim)
-        m = locate(work, inputs, targets, loss_fn)
+        m, loss = _locate(work, inputs, targets, loss_fn)
+        # params_update, next, steps from this backward; not when the checks work on the
+        # model itself (it cannot be deep-copied): leaving `isolated` undoes the backward
+        if loss is not None and work is not model:
+            shared = BackwardPass(work, inputs, targets, loss, save_rng())
+            publish_backward(model, batch, batch_dim, seed, shared)
     return judge_finite(m)
 
 

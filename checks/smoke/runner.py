@@ -47,12 +47,12 @@ BATCH_CHECKS: dict[str, BatchCheck] = {
     "loss_input": loss_checks.loss_input,
     "initial_loss": loss_checks.initial_loss,
     "finite": numerics.finite,
+    "params_update": gradients.params_update,  # next to finite: it steps finite's backward
     "input_scaling": inputs.input_scaling,
     "input_dependence": behavior.input_dependence,
     "batch_independence": independence.batch_independence,
     "causality": causality,
     "eval_mode": modes.eval_mode,
-    "params_update": gradients.params_update,
     "training_step": step_check.training_step,
     "overfit_one_batch": overfit.overfit_one_batch,
 }
@@ -72,8 +72,9 @@ _TAKES_OPTIMIZER = {
 _TAKES_TRAIN_STEP = {"training_step", "overfit_one_batch", "memorize", "val_improves"}
 _TAKES_SAMPLES = {"batch_independence", "input_dependence"}
 _FITS = {"overfit_one_batch", "memorize", "val_improves"}
-# The checks that read one shared seeded train-mode forward (see .first_pass); they run first.
-_READS_FIRST_PASS = {"forward", "output_shape", "loss_input", "initial_loss"}
+# The checks that read a pass an earlier check made (see .first_pass): the shared forward
+# (made by forward), and the forward and backward params_update steps (made by finite).
+_READS_SHARED_PASS = {"output_shape", "loss_input", "initial_loss", "params_update"}
 
 
 def run(
@@ -207,8 +208,8 @@ def run(
                     )
                 )
                 continue
-            if name not in _READS_FIRST_PASS:
-                first_pass.release()  # no later check reads it: free its copy and output
+            if name not in _READS_SHARED_PASS:
+                first_pass.release()  # no later check reads them: free their copies
             result = _isolated(name, call, kwargs)
             findings.append(result)
             if name == "forward" and result.status is not Status.PASS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from typing import Any
 
 import numpy as np
@@ -188,3 +189,53 @@ def test_a_loss_that_writes_into_its_input_does_not_change_what_the_next_check_r
     report = smoke.run(model, (x, y), softmax_in_place, checks=FIRST_PASS)
     alone = [getattr(smoke, name)(model, (x, y), softmax_in_place) for name in FIRST_PASS]
     assert [f.metrics for f in report.findings] == [f.metrics for f in alone]
+
+
+def test_params_update_steps_the_backward_finite_made_and_judges_as_alone() -> None:
+    torch.manual_seed(0)
+    model, x, y = _CountingNet(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    loss = nn.CrossEntropyLoss()
+    sgd = lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9)  # noqa: E731
+    _CountingNet.calls = 0
+    report = smoke.run(model, (x, y), loss, optimizer=sgd, checks=["finite", "params_update"])
+    assert _CountingNet.calls == 1
+    alone = [
+        smoke.finite(model, (x, y), loss),
+        smoke.params_update(model, (x, y), loss, optimizer=sgd),
+    ]
+    assert _CountingNet.calls == 3
+    assert [(f.name, f.status, f.message, f.metrics) for f in report.findings] == [
+        (f.name, f.status, f.message, f.metrics) for f in alone
+    ]
+
+
+def test_a_check_between_finite_and_params_update_gets_a_fresh_pass() -> None:
+    s = zoo.build("cnn_digits")
+    report = smoke.run(s.model, s.batch, s.loss_fn, checks=["finite", "eval_mode", "params_update"])
+    alone = smoke.params_update(s.model, s.batch, s.loss_fn)
+    assert report.get("params_update").metrics == alone.metrics  # type: ignore[union-attr]
+
+
+class _Uncopyable(_CountingNet):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()  # no deep copy: the checks work on the model itself
+
+
+def test_a_model_that_cannot_be_copied_gets_its_own_pass_per_check() -> None:
+    torch.manual_seed(0)
+    model, x, y = _Uncopyable(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    loss = nn.CrossEntropyLoss()
+    report = smoke.run(model, (x, y), loss, checks=["finite", "params_update"])
+    assert report.passed, [f.message for f in report.findings]
+    alone = smoke.params_update(model, (x, y), loss)
+    assert report.findings[1].metrics == alone.metrics
+
+
+def test_finite_judges_this_batchs_gradients_not_ones_the_model_carried() -> None:
+    torch.manual_seed(0)
+    model, x, y = _Uncopyable(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    model.fc.weight.grad = torch.full_like(model.fc.weight, float("nan"))  # a stale NaN
+    result = smoke.finite(model, (x, y), nn.CrossEntropyLoss())
+    assert result.status is FindingStatus.PASS, result.message
+    assert model.fc.weight.grad is None  # and the model is left without gradients
