@@ -10,18 +10,17 @@ that writes into its input cannot change what the next reader sees), and the pas
 working copy is never trained.
 
 ``finite`` and ``params_update`` both need the same pass *and its backward*: ``finite``
-offers its copy after the backward (:func:`publish_backward`) and ``params_update``, the
+offers its copy after the backward (:func:`publish`) and ``params_update``, the
 next check, takes it (:func:`take_backward`) instead of repeating them. It is taken, not
 read: ``params_update`` steps the copy, so no one else may see it afterwards.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -72,49 +71,38 @@ class BackwardPass:
     rng: RngState
 
 
-_SHARED: ContextVar[dict[Key, FirstPass] | None] = ContextVar("smoke_first_pass", default=None)
-_BACKWARD: ContextVar[dict[Key, BackwardPass] | None] = ContextVar(
-    "smoke_backward_pass", default=None
-)
+@dataclass
+class _Shelf:
+    """The passes offered within one :func:`sharing`, by ``(model, batch, batch_dim, seed)``."""
+
+    forward: dict[Key, FirstPass] = field(default_factory=dict)
+    backward: dict[Key, BackwardPass] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.forward.clear()
+        self.backward.clear()
+
+
+_SHELF: ContextVar[_Shelf | None] = ContextVar("smoke_shared_passes", default=None)
 
 
 @contextmanager
 def sharing() -> Iterator[None]:
-    """Within it, :func:`train_forward` pays one pass per ``(model, batch, batch_dim, seed)``."""
-    cache: dict[Key, FirstPass] = {}
-    backward: dict[Key, BackwardPass] = {}
-    token, token_backward = _SHARED.set(cache), _BACKWARD.set(backward)
+    """Within it, a pass one check makes serves the later checks that read it."""
+    shelf = _Shelf()
+    token = _SHELF.set(shelf)
     try:
         yield
     finally:
-        _SHARED.reset(token)
-        _BACKWARD.reset(token_backward)
-        cache.clear()
-        backward.clear()
+        _SHELF.reset(token)
+        shelf.clear()
 
 
 def release() -> None:
     """Drop the shared passes (their copies and outputs), once no later check reads them."""
-    for shared in (_SHARED.get(), _BACKWARD.get()):
-        if shared is not None:
-            shared.clear()
-
-
-def publish_backward(
-    model: nn.Module, batch: Any, batch_dim: int, seed: int | None, result: BackwardPass
-) -> None:
-    """Offer a copy after its forward and backward (``finite`` makes them)."""
-    cache = _BACKWARD.get()
-    if cache is not None:
-        cache[_key(model, batch, batch_dim, seed)] = result
-
-
-def take_backward(
-    model: nn.Module, batch: Any, batch_dim: int, seed: int | None
-) -> BackwardPass | None:
-    """The offered copy after forward and backward, removed from the cache; None if none."""
-    cache = _BACKWARD.get()
-    return None if cache is None else cache.pop(_key(model, batch, batch_dim, seed), None)
+    shelf = _SHELF.get()
+    if shelf is not None:
+        shelf.clear()
 
 
 def _key(model: nn.Module, batch: Any, batch_dim: int, seed: int | None) -> Key:
@@ -122,12 +110,30 @@ def _key(model: nn.Module, batch: Any, batch_dim: int, seed: int | None) -> Key:
 
 
 def publish(
-    model: nn.Module, batch: Any, batch_dim: int, seed: int | None, result: FirstPass
+    model: nn.Module,
+    batch: Any,
+    batch_dim: int,
+    seed: int | None,
+    result: FirstPass | BackwardPass,
 ) -> None:
-    """Offer a pass made elsewhere (``forward`` makes its own, to report its failures)."""
-    cache = _SHARED.get()
-    if cache is not None:
-        cache[_key(model, batch, batch_dim, seed)] = result
+    """Offer a pass made elsewhere: ``forward`` makes its own forward (to report its
+    failures), ``finite`` its forward and backward."""
+    shelf = _SHELF.get()
+    if shelf is None:
+        return
+    key = _key(model, batch, batch_dim, seed)
+    if isinstance(result, FirstPass):
+        shelf.forward[key] = result
+    else:
+        shelf.backward[key] = result
+
+
+def take_backward(
+    model: nn.Module, batch: Any, batch_dim: int, seed: int | None
+) -> BackwardPass | None:
+    """The offered copy after forward and backward, removed from the shelf; None if none."""
+    shelf = _SHELF.get()
+    return None if shelf is None else shelf.backward.pop(_key(model, batch, batch_dim, seed), None)
 
 
 @contextmanager
@@ -135,9 +141,9 @@ def train_forward(
     model: nn.Module, batch: Any, batch_dim: int = 0, seed: int | None = 0
 ) -> Iterator[FirstPass]:
     """The seeded train-mode pass on ``batch``, the output a detached copy; RNGs seeded within."""
-    cache = _SHARED.get()
+    shelf = _SHELF.get()
     key = _key(model, batch, batch_dim, seed)
-    shared = cache.get(key) if cache is not None else None
+    shared = shelf.forward.get(key) if shelf is not None else None
     if shared is not None:
         with seeded(seed), torch.no_grad():
             yield _detached(shared)
@@ -147,8 +153,8 @@ def train_forward(
         inputs, targets, layout = prepare_batch(work, batch, batch_dim)
         output = call_model(work, inputs)  # with grad: the graph tells the final activation
         result = FirstPass.of(work, inputs, targets, layout, output)
-        if cache is not None:
-            cache[key] = result
+        if shelf is not None:
+            shelf.forward[key] = result
         with torch.no_grad():
             yield _detached(result)
 
@@ -159,4 +165,4 @@ def _detached(p: FirstPass) -> FirstPass:
         output = map_tensors(lambda t: t.detach().clone(), output)
     # other containers (a dict subclass read by attribute, such as a Hugging Face
     # ModelOutput) are passed as they are: rebuilding them could change their type
-    return dataclasses.replace(p, output=output)
+    return replace(p, output=output)

@@ -19,7 +19,7 @@ from torch import nn
 
 from mltestscore.results import Status
 
-from .first_pass import BackwardPass, publish_backward
+from .first_pass import BackwardPass, publish
 from .lossinfo import LossFn
 from .results import Finding, finding, fmt_names
 from .state import isolated, save_rng
@@ -179,7 +179,7 @@ def finite(
         # model itself (it cannot be deep-copied): leaving `isolated` undoes the backward
         if loss is not None and work is not model:
             shared = BackwardPass(work, inputs, targets, loss, save_rng())
-            publish_backward(model, batch, batch_dim, seed, shared)
+            publish(model, batch, batch_dim, seed, shared)
     return judge_finite(m)
 
 

@@ -112,10 +112,7 @@ def overfit_one_batch(
     """
     with isolated(model, seed) as work:
         inputs, targets, layout = prepare_batch(work, batch, batch_dim)
-        floor = _floor(loss_floor, work, inputs, targets, loss_fn)
-        negated = (
-            loss_floor == "auto" and floor is None and _negated(work, inputs, targets, loss_fn)
-        )
+        floor, negated = _floor(loss_floor, work, inputs, targets, loss_fn)
         opt = make_optimizer(optimizer, work)
         try:
             log = train(
@@ -218,25 +215,22 @@ def _floor(
     inputs: Any,
     targets: Any,
     loss_fn: LossFn,
-) -> float | None:
+) -> tuple[float | None, bool]:
+    """The floor to judge the loss against and, for a loss with none found ("auto"),
+    whether one constant output already drives it to ``-inf`` (a negated likelihood:
+    :func:`.lossfloor.unbounded_for_a_constant`; not asked of log-probability losses).
+    Both read one forward of the untrained copy."""
     if loss_floor != "auto":
-        return loss_floor
+        return loss_floor, False
     with torch.no_grad():
         output = call_model(model, inputs)
-    return estimate_floor(loss_fn, output, targets)
-
-
-def _negated(model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn) -> bool:
-    """A loss with no floor that one constant output already drives to ``-inf``
-    (:func:`.lossfloor.unbounded_for_a_constant`); not asked of log-probability losses."""
-    with torch.no_grad():
-        output = call_model(model, inputs)
-    if describe_loss(loss_fn, output, targets).expects == "log_probs":
-        return False
+    floor = estimate_floor(loss_fn, output, targets)
+    if floor is not None or describe_loss(loss_fn, output, targets).expects == "log_probs":
+        return floor, False
     try:
-        return unbounded_for_a_constant(loss_fn, output, targets)
+        return None, unbounded_for_a_constant(loss_fn, output, targets)
     except Exception:
-        return False
+        return None, False
 
 
 def _judge_overfit(

@@ -189,6 +189,12 @@ def score_with_helper(
         {extra}
         """
     )
+    return run_ml_score(pytester)
+
+
+def run_ml_score(pytester: pytest.Pytester) -> Any:
+    """``pytest --ml-score`` on the pytester project (one trivial test of its own):
+    the run result and the JSON report's tests by id."""
     pytester.makepyfile(test_nothing="def test_ok():\n    pass\n")
     result = pytester.runpytest_subprocess(
         "--ml-score", "--ml-score-report=score.json", "-p", "no:cacheprovider"

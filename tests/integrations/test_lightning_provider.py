@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("lightning")
 pytest.importorskip("safetensors")
 
-from test_lightning_integration import score_with_helper
+from test_lightning_integration import run_ml_score, score_with_helper
 
 from mltestscore.providers import INPUT_PROVIDERS, provide
 
@@ -70,12 +70,7 @@ def _score_boring(pytester: pytest.Pytester, datamodule: str) -> Any:
             {datamodule}
         """
     )
-    pytester.makepyfile(test_nothing="def test_ok():\n    pass\n")
-    result = pytester.runpytest_subprocess(
-        "--ml-score", "--ml-score-report=score.json", "-p", "no:cacheprovider"
-    )
-    report = json.loads((pytester.path / "score.json").read_text(encoding="utf-8"))
-    return result, {t["id"]: t for t in report["tests"]}
+    return run_ml_score(pytester)
 
 
 def test_inputs_a_provider_cannot_derive_are_not_automated_with_its_reason(

@@ -5,6 +5,7 @@ bidirectional encoder, read as a token-by-token model fails ``causality``."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 import torch
@@ -45,16 +46,21 @@ def test_gpt2_language_model_passes_every_check_it_reaches() -> None:
         assert found is not None and found.status is Status.PASS, (name, found)
 
 
-def test_bert_read_as_a_causal_token_model_fails_causality() -> None:
-    torch.manual_seed(0)
-    config = transformers.BertConfig(
+def _bert_config(num_labels: int) -> Any:
+    """A small BERT (2 layers, width 32) over the test vocabulary, built from its config."""
+    return transformers.BertConfig(
         vocab_size=V,
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=64,
-        num_labels=V,
+        num_labels=num_labels,
     )
+
+
+def test_bert_read_as_a_causal_token_model_fails_causality() -> None:
+    torch.manual_seed(0)
+    config = _bert_config(num_labels=V)
     bert = transformers.BertForTokenClassification(config)
     ids = _tokens()
     finding = smoke.causality(bert, ({"input_ids": ids[:, :-1]}, ids[:, 1:]), time_dim=1)
@@ -64,14 +70,7 @@ def test_bert_read_as_a_causal_token_model_fails_causality() -> None:
 
 def test_bert_classifier_passes_as_an_encoder() -> None:
     torch.manual_seed(0)
-    config = transformers.BertConfig(
-        vocab_size=V,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        num_labels=3,
-    )
+    config = _bert_config(num_labels=3)
     ids = _tokens(length=T)
     labels = torch.randint(0, 3, (B,), generator=torch.Generator().manual_seed(1))
     report = smoke.run(
