@@ -9,15 +9,18 @@ would have computed. Each reader gets its own detached copy of a tensor output (
 that writes into its input cannot change what the next reader sees), and the pass's
 working copy is never trained.
 
-``finite`` and ``params_update`` both need the same pass *and its backward*: ``finite``
-offers its copy after the backward (:func:`publish`) and ``params_update``, the
-next check, takes it (:func:`take_backward`) instead of repeating them. It is taken, not
-read: ``params_update`` steps the copy, so no one else may see it afterwards.
+``finite`` needs the same pass traced (hooks on every module) and its loss: when
+``finite`` is to run, ``forward`` traces its pass and offers its copy with the loss
+(:class:`LossPass`), and ``finite`` runs the backward on it (:func:`take_loss`) instead of
+a forward of its own. ``params_update`` needs the pass *and its backward*: ``finite`` offers
+the copy after the backward and ``params_update``, the next check, takes it
+(:func:`take_backward`). Each is taken, not read: ``params_update`` steps the copy, so no
+one else may see it afterwards (it goes back to :func:`.state.give_back` when done).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -35,11 +38,10 @@ Key = tuple[int, int, int, int | None]
 
 @dataclass(frozen=True)
 class FirstPass:
-    """What the pass produced: the working copy, the batch on its device, the output, and
+    """What the pass produced: the batch on its device, the output, and
     the output's last squashing operation read from its autograd graph (``"softmax"``,
     ``"sigmoid"`` or None; readers get the output without its graph)."""
 
-    work: nn.Module
     inputs: Any
     targets: Any
     layout: BatchLayout
@@ -47,16 +49,14 @@ class FirstPass:
     final_activation: str | None = None
 
     @classmethod
-    def of(
-        cls, work: nn.Module, inputs: Any, targets: Any, layout: BatchLayout, output: Any
-    ) -> FirstPass:
+    def of(cls, inputs: Any, targets: Any, layout: BatchLayout, output: Any) -> FirstPass:
         """The pass of an output computed with grad (its graph is read here, once)."""
         squash = (
             final_activation(output)
             if isinstance(output, torch.Tensor) and output.is_floating_point()
             else None
         )
-        return cls(work, inputs, targets, layout, output, squash)
+        return cls(inputs, targets, layout, output, squash)
 
 
 @dataclass(frozen=True)
@@ -69,27 +69,69 @@ class BackwardPass:
     targets: Any
     loss: torch.Tensor
     rng: RngState
+    output: Any = None  # the forward's output (its graph spent)
+
+
+@dataclass(frozen=True)
+class StepPass:
+    """A working copy after the seeded train-mode forward, backward and one step of
+    ``optimizer`` (``opt``, the optimizer built from that factory) on the batch:
+    ``overfit_one_batch`` continues this training instead of repeating the first step.
+    ``first`` is that step as the training loop records it; ``rng`` the RNG state after
+    it."""
+
+    work: nn.Module
+    inputs: Any
+    targets: Any
+    optimizer: Any
+    opt: torch.optim.Optimizer
+    first: Any  # loop.FirstStep
+    rng: RngState
+
+
+@dataclass(frozen=True)
+class LossPass:
+    """A working copy after the seeded train-mode forward, traced by
+    :func:`.numerics.traced`, and the loss on its output (its graph intact): ``evidence``
+    and ``trace`` are what ``finite`` reads of the forward; ``rng`` is the RNG state right
+    after the loss."""
+
+    work: nn.Module
+    inputs: Any
+    targets: Any
+    loss: Any
+    evidence: dict[str, Any]
+    trace: Any
+    rng: RngState
+    output: Any = None
 
 
 @dataclass
 class _Shelf:
-    """The passes offered within one :func:`sharing`, by ``(model, batch, batch_dim, seed)``."""
+    """The passes offered within one :func:`sharing`, by ``(model, batch, batch_dim, seed)``;
+    ``wanted``: the checks that will run."""
 
+    wanted: frozenset[str] = frozenset()
     forward: dict[Key, FirstPass] = field(default_factory=dict)
+    loss: dict[Key, LossPass] = field(default_factory=dict)
     backward: dict[Key, BackwardPass] = field(default_factory=dict)
+    step: dict[Key, StepPass] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.forward.clear()
+        self.loss.clear()
         self.backward.clear()
+        self.step.clear()
 
 
 _SHELF: ContextVar[_Shelf | None] = ContextVar("smoke_shared_passes", default=None)
 
 
 @contextmanager
-def sharing() -> Iterator[None]:
-    """Within it, a pass one check makes serves the later checks that read it."""
-    shelf = _Shelf()
+def sharing(checks: Iterable[str] = ()) -> Iterator[None]:
+    """Within it, a pass one check makes serves the later checks (of ``checks``, those that
+    will run) that read it."""
+    shelf = _Shelf(frozenset(checks))
     token = _SHELF.set(shelf)
     try:
         yield
@@ -105,6 +147,12 @@ def release() -> None:
         shelf.clear()
 
 
+def wanted(check: str) -> bool:
+    """Whether ``check`` runs later in this :func:`sharing` (a pass made for it is read)."""
+    shelf = _SHELF.get()
+    return shelf is not None and check in shelf.wanted
+
+
 def _key(model: nn.Module, batch: Any, batch_dim: int, seed: int | None) -> Key:
     return id(model), id(batch), batch_dim, seed
 
@@ -114,18 +162,34 @@ def publish(
     batch: Any,
     batch_dim: int,
     seed: int | None,
-    result: FirstPass | BackwardPass,
+    result: FirstPass | LossPass | BackwardPass | StepPass,
 ) -> None:
     """Offer a pass made elsewhere: ``forward`` makes its own forward (to report its
-    failures), ``finite`` its forward and backward."""
+    failures) and, traced, its loss; ``finite`` the backward."""
     shelf = _SHELF.get()
     if shelf is None:
         return
     key = _key(model, batch, batch_dim, seed)
     if isinstance(result, FirstPass):
         shelf.forward[key] = result
+    elif isinstance(result, LossPass):
+        shelf.loss[key] = result
+    elif isinstance(result, StepPass):
+        shelf.step[key] = result
     else:
         shelf.backward[key] = result
+
+
+def take_step(model: nn.Module, batch: Any, batch_dim: int, seed: int | None) -> StepPass | None:
+    """The offered copy after one training step, removed from the shelf; None if none."""
+    shelf = _SHELF.get()
+    return None if shelf is None else shelf.step.pop(_key(model, batch, batch_dim, seed), None)
+
+
+def take_loss(model: nn.Module, batch: Any, batch_dim: int, seed: int | None) -> LossPass | None:
+    """The offered traced forward and loss, removed from the shelf; None if none."""
+    shelf = _SHELF.get()
+    return None if shelf is None else shelf.loss.pop(_key(model, batch, batch_dim, seed), None)
 
 
 def take_backward(
@@ -152,7 +216,7 @@ def train_forward(
         work.train()
         inputs, targets, layout = prepare_batch(work, batch, batch_dim)
         output = call_model(work, inputs)  # with grad: the graph tells the final activation
-        result = FirstPass.of(work, inputs, targets, layout, output)
+        result = FirstPass.of(inputs, targets, layout, output)
         if shelf is not None:
             shelf.forward[key] = result
         with torch.no_grad():

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from typing import Any
 
 import torch
@@ -14,10 +15,11 @@ from torch import nn
 
 from mltestscore.results import Status
 
-from .first_pass import FirstPass, publish, train_forward
+from .first_pass import FirstPass, LossPass, publish, train_forward, wanted
 from .lossinfo import LossFn, LossSpec, describe_loss
+from .numerics import after_forward, before_forward, traced
 from .results import Finding, finding, fmt, summarize_exception
-from .state import isolated
+from .state import isolated, keep, save_rng
 from .tensors import call_model, derangement, loss_value, max_abs_diff, prepare_batch, shapes
 
 PASS, WARN, FAIL, SKIP = (
@@ -36,30 +38,40 @@ def forward(
         work.train()
         inputs, targets, layout = prepare_batch(work, batch, batch_dim)
         m: dict[str, Any] = {"batch_size": layout.size, "input_shapes": shapes(inputs)}
-        try:
-            output = call_model(work, inputs)
-        except Exception as exc:
-            return finding(
-                "forward",
-                FAIL,
-                f"the model raised {summarize_exception(exc)} on inputs {shapes(inputs)} — "
-                "fix the forward pass on this batch first; every other check needs it",
-                m,
-            )
-        publish(model, batch, batch_dim, seed, FirstPass.of(work, inputs, targets, layout, output))
-        m["output_shapes"] = shapes(output)
-        m["target_shapes"] = shapes(targets)
-        try:
-            loss = loss_fn(output, targets)
-        except Exception as exc:
-            return finding(
-                "forward",
-                FAIL,
-                f"loss_fn raised {summarize_exception(exc)} on outputs {shapes(output)} and "
-                f"targets {shapes(targets)} — make the outputs and targets match what the "
-                "loss expects",
-                m,
-            )
+        # `finite` runs next on this very pass, traced, when it is to run (.first_pass); not
+        # for a model used in place (leaving `isolated` undoes what the pass did)
+        share = wanted("finite") and work is not model
+        evidence = before_forward(work, inputs) if share else {}
+        with traced(work) if share else nullcontext() as trace:
+            try:
+                output = call_model(work, inputs)
+            except Exception as exc:
+                return finding(
+                    "forward",
+                    FAIL,
+                    f"the model raised {summarize_exception(exc)} on inputs {shapes(inputs)} "
+                    "— fix the forward pass on this batch first; every other check needs it",
+                    m,
+                )
+            publish(model, batch, batch_dim, seed, FirstPass.of(inputs, targets, layout, output))
+            m["output_shapes"] = shapes(output)
+            m["target_shapes"] = shapes(targets)
+            try:
+                loss = loss_fn(output, targets)
+            except Exception as exc:
+                return finding(
+                    "forward",
+                    FAIL,
+                    f"loss_fn raised {summarize_exception(exc)} on outputs {shapes(output)} and "
+                    f"targets {shapes(targets)} — make the outputs and targets match what the "
+                    "loss expects",
+                    m,
+                )
+            if trace is not None:
+                after_forward(evidence, trace, output, loss)
+                shared = LossPass(work, inputs, targets, loss, evidence, trace, save_rng(), output)
+                publish(model, batch, batch_dim, seed, shared)
+                keep(work)  # finite backwards it
         trainable = any(p.requires_grad for p in work.parameters())
         m["loss_type"] = type(loss).__name__
         if isinstance(loss, torch.Tensor):

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from contextlib import ExitStack
-from typing import Any, cast
+from typing import Any
 
 import torch
 from torch import nn
 
 from mltestscore.results import Status
 
-from .first_pass import take_backward
+from .first_pass import BackwardPass, StepPass, publish, take_backward, wanted
 from .loop import (
+    FirstStep,
     OptimizerFactory,
+    current_lr,
     describe_optimizer,
+    direction_probe,
     make_optimizer,
     optimizer_step,
     step_direction,
@@ -27,8 +30,8 @@ from .loop import (
 from .lossinfo import LossFn
 from .numerics import dense_values
 from .results import Finding, finding, fmt_names
-from .state import isolated, restore_rng, seeded
-from .tensors import call_model, iter_tensors, prepare_batch
+from .state import give_back, isolated, restore_rng, save_rng, seeded
+from .tensors import call_model, iter_tensors, loss_value, prepare_batch
 
 
 def params_update(
@@ -51,6 +54,7 @@ def params_update(
     are not reported.
     """
     shared = take_backward(model, batch, batch_dim, seed)
+    handed_on = False
     with ExitStack() as stack:
         if shared is None:
             work = stack.enter_context(isolated(model, seed))
@@ -64,7 +68,11 @@ def params_update(
         named = [
             (n, p) for n, p in work.named_parameters() if not n.startswith(tuple(allow_unused))
         ]
-        before = {n: p.detach().clone() for n, p in named}  # a backward leaves them as they were
+        # the values before the step, to tell which ones it changed: a fresh or restored copy
+        # holds the model's own, so those serve (the model itself is only ever read); a
+        # model that could not be copied is its own copy
+        source = dict(model.named_parameters()) if work is not model else {}
+        before = {n: source[n].detach() if n in source else p.detach().clone() for n, p in named}
         opt = make_optimizer(optimizer, work)
         in_opt = {id(p) for group in opt.param_groups for p in group["params"]}
         if shared is None:
@@ -85,17 +93,14 @@ def params_update(
                 torch.autograd.backward(again)
                 return again
 
-            old = {id(p): before[n] for n, p in named}  # the copies taken above serve here
-            stepped = [p for p in work.parameters() if p.grad is not None]
-            grads = [
-                (
-                    old[id(p)] if id(p) in old else p.detach().clone(),
-                    cast(torch.Tensor, p.grad).clone(),
-                )
-                for p in stepped
-            ]
+            probe = direction_probe(work.parameters())
             optimizer_step(opt, closure)
-            direction = step_direction(stepped, grads) if stepped else 0.0
+            direction = step_direction(probe)
+            if shared is not None:
+                # the first step of overfit_one_batch's training, when it is to run
+                handed_on = _hand_on(
+                    model, batch, batch_dim, seed, optimizer, opt, shared, direction
+                )
         else:
             direction = 0.0
         trainable = [(n, p) for n, p in named if p.requires_grad]
@@ -116,7 +121,29 @@ def params_update(
             "optimizer": describe_optimizer(opt)[0],
             "lr": describe_optimizer(opt)[1],
         }
+    if shared is not None and not handed_on:
+        give_back(shared.work)  # done with it: it serves the next check
     return _judge(m)
+
+
+def _hand_on(
+    model: nn.Module,
+    batch: Any,
+    batch_dim: int,
+    seed: int | None,
+    optimizer: OptimizerFactory | None,
+    opt: torch.optim.Optimizer,
+    shared: BackwardPass,
+    direction: float,
+) -> bool:
+    """Offer the stepped copy to overfit_one_batch (:class:`.first_pass.StepPass`) when it
+    runs later: its training goes on from this step. True when offered."""
+    if not wanted("overfit_one_batch"):
+        return False
+    first = FirstStep(loss_value(shared.loss), direction > 0, shared.output, current_lr(opt))
+    step = StepPass(shared.work, shared.inputs, shared.targets, optimizer, opt, first, save_rng())
+    publish(model, batch, batch_dim, seed, step)
+    return True
 
 
 def _nonzero(grad: torch.Tensor) -> bool:

@@ -96,19 +96,40 @@ def optimizer_step(opt: torch.optim.Optimizer, closure: Callable[[], torch.Tenso
         opt.step()
 
 
-def step_direction(
-    params: list[nn.Parameter], before: list[tuple[torch.Tensor, torch.Tensor]]
-) -> float:
-    """Cosine between the update and the gradient: < 0 descends the loss, > 0 climbs it.
+#: Elements per tensor the update-direction probe reads (an even stride through larger ones).
+DIRECTION_SAMPLE = 65536
 
-    Sums run in the parameters' own precision (at least float32), one flat dot product per
-    parameter, and are read once at the end: only the sign and rough size matter here."""
-    if not params:
+
+def _strided(t: torch.Tensor) -> torch.Tensor:
+    flat = (t.to_dense() if t.is_sparse else t).detach().reshape(-1)
+    return flat[:: max(1, math.ceil(flat.numel() / DIRECTION_SAMPLE))]
+
+
+DirectionProbe = list[tuple[nn.Parameter, torch.Tensor, torch.Tensor]]
+
+
+def direction_probe(params: Iterable[nn.Parameter]) -> DirectionProbe:
+    """Before an optimizer step: each parameter that has a gradient, with its values and
+    gradient on an even stride of at most :data:`DIRECTION_SAMPLE` elements (copies: the
+    step may change both in place)."""
+    return [
+        (p, _strided(p).clone(), _strided(p.grad).clone()) for p in params if p.grad is not None
+    ]
+
+
+def step_direction(probe: DirectionProbe) -> float:
+    """Cosine between the update and the gradient (:func:`direction_probe` taken before the
+    step): < 0 descends the loss, > 0 climbs it.
+
+    Read on the probe's elements: every optimizer moves each coordinate by its own
+    gradient's rule, so the sign does not need them all. Sums run in the parameters' own
+    precision (at least float32), one flat dot product per parameter, and are read once
+    at the end: only the sign and rough size matter here."""
+    if not probe:
         return 0.0
     sums = []
-    for p, (old, grad) in zip(params, before, strict=True):
-        update = (p.detach() - old).reshape(-1)
-        g = (grad.to_dense() if grad.is_sparse else grad).reshape(-1)
+    for p, old, g in probe:
+        update = _strided(p) - old
         if update.dtype not in (torch.float32, torch.float64):
             update, g = update.float(), g.float()
         sums.append(
@@ -118,6 +139,18 @@ def step_direction(
         )
     dot, norm_u, norm_g = (float(v) for v in torch.stack(sums).sum(0).tolist())
     return dot / max(math.sqrt(norm_u * norm_g), 1e-300)
+
+
+@dataclass(frozen=True)
+class FirstStep:
+    """A first training step taken elsewhere (``params_update``'s, see
+    :mod:`.first_pass`) that :func:`train` continues from: its loss, whether its update
+    climbed the gradient, the forward's output, and the learning rate after it."""
+
+    loss: float
+    uphill: bool | None
+    output: Any
+    lr: float | None
 
 
 @dataclass
@@ -132,6 +165,7 @@ class TrainLog:
     first_step_uphill: bool | None = None  # the first update moved along the gradient
     lrs: list[float] = field(default_factory=list)  # the learning rate after each step
     max_seconds: float | None = None  # the wall-clock cap the loop ran under
+    last_output: Any = None  # the model's output in the last step (built-in step only)
 
 
 class TrainStepFailed(RuntimeError):
@@ -178,12 +212,17 @@ def train(
     max_steps: int | None = None,
     extend: Callable[[list[float]], bool] | None = None,
     train_step: TrainStep | None = None,
+    first_output: Callable[[Any], None] | None = None,
+    start: FirstStep | None = None,
 ) -> TrainLog:
     """Plain training loop: forward, loss, backward, step (or the team's ``train_step``);
     stops at the step budget, on a non-finite loss, when ``done(losses)`` says so, or at
     the optional wall-clock cap ``max_seconds`` (``stopped="time"``: the caller reports
     "not enough time to judge", never a failure). At the end of each ``steps`` block,
-    ``extend(losses)`` may grant another block, up to ``max_steps``."""
+    ``extend(losses)`` may grant another block, up to ``max_steps``. With the built-in
+    step, ``first_output`` is called with the first forward's output (the untrained
+    model's, in train mode) before anything else reads the losses. ``start``: the first
+    step was taken already (built-in step only); the loop goes on from the second."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     if max_seconds is not None and not max_seconds > 0:
@@ -194,12 +233,19 @@ def train(
     start_lr = current_lr(opt)
     stopped = "budget"
     uphill: bool | None = None
+    output: Any = None
     t0 = time.perf_counter()
     model.train()
     step, limit = 0, steps
     while step < limit:
         inputs, targets = next_batch(step)
-        if train_step is not None:
+        if step == 0 and start is not None and train_step is None:
+            value, uphill, output = start.loss, start.uphill, start.output
+            if first_output is not None:
+                first_output(output)
+            losses.append(value)
+            lrs.extend(lr for lr in (start.lr,) if lr is not None)
+        elif train_step is not None:
             model.train()
             try:
                 value = step_loss(train_step(model, (inputs, targets), opt, step))
@@ -210,14 +256,18 @@ def train(
             losses.append(value)
             lrs.extend(lr for lr in (current_lr(opt),) if lr is not None)  # the step ran
         else:
-            value, first_uphill = _plain_step(model, inputs, targets, loss_fn, opt, step == 0)
+            value, first_uphill, output = _plain_step(
+                model, inputs, targets, loss_fn, opt, step == 0
+            )
+            if step == 0 and first_output is not None:
+                first_output(output)
             losses.append(value)
             if first_uphill is not None:
                 uphill = first_uphill
         if not math.isfinite(value):
             stopped = "nonfinite"
             break
-        if train_step is None:
+        if train_step is None and (step > 0 or start is None):
             lrs.extend(lr for lr in (current_lr(opt),) if lr is not None)
         if every is not None:
             every(step)
@@ -232,7 +282,7 @@ def train(
             limit = min(ceiling, limit + steps)
     name = describe_optimizer(opt)[0]
     return TrainLog(
-        losses, time.perf_counter() - t0, stopped, name, start_lr, uphill, lrs, max_seconds
+        losses, time.perf_counter() - t0, stopped, name, start_lr, uphill, lrs, max_seconds, output
     )
 
 
@@ -243,10 +293,10 @@ def _plain_step(
     loss_fn: LossFn,
     opt: torch.optim.Optimizer,
     first: bool,
-) -> tuple[float, bool | None]:
-    """One forward, loss, backward and optimizer step; the loss before the update and, on
-    the first step, whether the update climbed the gradient. A non-finite loss is returned
-    without a backward pass or an update."""
+) -> tuple[float, bool | None, Any]:
+    """One forward, loss, backward and optimizer step; the loss before the update, on the
+    first step whether the update climbed the gradient, and the output (its graph spent).
+    A non-finite loss is returned without a backward pass or an update."""
 
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
@@ -255,15 +305,15 @@ def _plain_step(
         return loss
 
     opt.zero_grad(set_to_none=True)
-    loss = loss_fn(call_model(model, inputs), targets)
+    output = call_model(model, inputs)
+    loss = loss_fn(output, targets)
     value = loss_value(loss)
     if not math.isfinite(value):
-        return value, None
+        return value, None, output
     torch.autograd.backward(loss)
     if not first:
         optimizer_step(opt, closure)
-        return value, None
-    watched = [p for p in model.parameters() if p.grad is not None]
-    before = [(p.detach().clone(), cast(torch.Tensor, p.grad).clone()) for p in watched]
+        return value, None, output
+    probe = direction_probe(model.parameters())
     optimizer_step(opt, closure)
-    return value, step_direction(watched, before) > 0
+    return value, step_direction(probe) > 0, output

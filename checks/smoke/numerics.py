@@ -19,10 +19,10 @@ from torch import nn
 
 from mltestscore.results import Status
 
-from .first_pass import BackwardPass, publish
+from .first_pass import BackwardPass, LossPass, publish, take_loss
 from .lossinfo import LossFn
 from .results import Finding, finding, fmt_names
-from .state import isolated, save_rng
+from .state import give_back, isolated, keep, save_rng
 from .tensors import call_model, iter_tensors, prepare_batch
 
 
@@ -143,44 +143,80 @@ def locate(model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn) -> dict
 
 def _locate(
     model: nn.Module, inputs: Any, targets: Any, loss_fn: LossFn
-) -> tuple[dict[str, Any], torch.Tensor | None]:
-    """:func:`locate`'s evidence, and the loss when its backward ran."""
-    backward: torch.Tensor | None = None
-    m: dict[str, Any] = {
-        "nonfinite_parameters": nonfinite_tensors(model),
-        "nonfinite_inputs": [p for p, t in iter_tensors(inputs) if not all_finite(t)],
-    }
+) -> tuple[dict[str, Any], torch.Tensor | None, Any]:
+    """:func:`locate`'s evidence, the loss when its backward ran, and the output."""
+    m = before_forward(model, inputs)
     with traced(model) as trace:
         output = call_model(model, inputs)
         loss = loss_fn(output, targets)
-        m["forward_producer"] = trace.forward_producer()
-        m["output_finite"] = all_finite(output)
-        m["loss_finite"] = all_finite(loss)
-        if m["loss_finite"] and isinstance(loss, torch.Tensor) and loss.requires_grad:
-            torch.autograd.backward(loss)
-            m["backward_producer"] = trace.backward_producer()
-            backward = loss
+        after_forward(m, trace, output, loss)
+        backward = _backward(model, m, trace, loss)
+    return m, backward, output
+
+
+def before_forward(model: nn.Module, inputs: Any) -> dict[str, Any]:
+    """The evidence read before the traced forward: non-finite parameters and inputs."""
+    return {
+        "nonfinite_parameters": nonfinite_tensors(model),
+        "nonfinite_inputs": [p for p, t in iter_tensors(inputs) if not all_finite(t)],
+    }
+
+
+def after_forward(m: dict[str, Any], trace: Trace, output: Any, loss: Any) -> None:
+    """The evidence of the traced forward and the loss on its output."""
+    m["forward_producer"] = trace.forward_producer()
+    m["output_finite"] = all_finite(output)
+    m["loss_finite"] = all_finite(loss)
+
+
+def _backward(model: nn.Module, m: dict[str, Any], trace: Trace, loss: Any) -> torch.Tensor | None:
+    """The backward of a finite loss (its tensor hooks fill ``trace``), and the parameters
+    whose gradients are not finite; the loss when its backward ran."""
+    backward: torch.Tensor | None = None
+    if m["loss_finite"] and isinstance(loss, torch.Tensor) and loss.requires_grad:
+        torch.autograd.backward(loss)
+        m["backward_producer"] = trace.backward_producer()
+        backward = loss
     m["nonfinite_gradients"] = [
         n for n, p in model.named_parameters() if p.grad is not None and not all_finite(p.grad)
     ]
-    return m, backward
+    return backward
 
 
 def finite(
     model: nn.Module, batch: Any, loss_fn: LossFn, *, batch_dim: int = 0, seed: int | None = 0
 ) -> Finding:
     """Parameters, forward activations, the loss and all gradients are finite (train mode)."""
+    traced_forward = take_loss(model, batch, batch_dim, seed)
+    if traced_forward is not None:  # `forward` ran this traced forward and loss for us
+        return judge_finite(_finish(model, batch, batch_dim, seed, traced_forward))
     with isolated(model, seed) as work:
         work.train()
         work.zero_grad(set_to_none=True)  # this batch's gradients, not ones the model carried
         inputs, targets, _ = prepare_batch(work, batch, batch_dim)
-        m, loss = _locate(work, inputs, targets, loss_fn)
+        m, loss, output = _locate(work, inputs, targets, loss_fn)
         # params_update, next, steps from this backward; not when the checks work on the
         # model itself (it cannot be deep-copied): leaving `isolated` undoes the backward
         if loss is not None and work is not model:
-            shared = BackwardPass(work, inputs, targets, loss, save_rng())
+            shared = BackwardPass(work, inputs, targets, loss, save_rng(), output)
             publish(model, batch, batch_dim, seed, shared)
+            keep(work)  # it outlives this check
     return judge_finite(m)
+
+
+def _finish(
+    model: nn.Module, batch: Any, batch_dim: int, seed: int | None, p: LossPass
+) -> dict[str, Any]:
+    """finite's evidence from the forward's own traced pass: its backward, run here."""
+    m = dict(p.evidence)
+    with torch.enable_grad():
+        loss = _backward(p.work, m, p.trace, p.loss)
+    if loss is None:
+        give_back(p.work)
+    else:
+        backward = BackwardPass(p.work, p.inputs, p.targets, loss, p.rng, p.output)
+        publish(model, batch, batch_dim, seed, backward)
+    return m
 
 
 def describe_nonfinite(m: dict[str, Any]) -> str | None:

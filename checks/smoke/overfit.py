@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from typing import Any, Literal
 
 import torch
@@ -13,6 +14,7 @@ from torch import nn
 from mltestscore.results import Status
 
 from .curve import diagnose_loss_curve, remaining, subsample
+from .first_pass import take_step
 from .loop import (
     OptimizerFactory,
     TrainStep,
@@ -22,10 +24,11 @@ from .loop import (
     train_step_skip,
 )
 from .lossfloor import unbounded_for_a_constant
-from .lossinfo import LossFn, LossSpec, describe_loss, estimate_floor, final_activation
-from .numerics import describe_nonfinite, locate
-from .results import Finding, finding, fmt, fmt_names
-from .state import isolated
+from .lossinfo import LossFn, describe_loss, estimate_floor, final_activation
+from .numerics import locate
+from .overfit_verdict import judge_overfit
+from .results import Finding, finding, fmt
+from .state import give_back, isolated, restore_rng, seeded
 from .tensors import call_model, loss_value, prepare_batch
 
 
@@ -110,10 +113,33 @@ def overfit_one_batch(
     0, train and eval mode disagree and it fails. ``train_step`` runs the team's own
     training step instead of the built-in one.
     """
-    with isolated(model, seed) as work:
+    # inside smoke.run, params_update's step is this training's first (.first_pass)
+    taken = take_step(model, batch, batch_dim, seed) if train_step is None else None
+    if taken is not None and taken.optimizer is not optimizer:
+        give_back(taken.work)  # another optimizer for this check: start afresh
+        taken = None
+    with ExitStack() as stack:
+        if taken is None:
+            work = stack.enter_context(isolated(model, seed))
+        else:
+            stack.enter_context(seeded(None))
+            stack.enter_context(torch.enable_grad())
+            restore_rng(taken.rng)
+            stack.callback(give_back, taken.work)
+            work = taken.work
         inputs, targets, layout = prepare_batch(work, batch, batch_dim)
-        floor, negated = _floor(loss_floor, work, inputs, targets, loss_fn)
-        opt = make_optimizer(optimizer, work)
+        # the floor reads the untrained model's output: the built-in step's first forward,
+        # or (the team's step hides its outputs) one forward of its own
+        found: list[tuple[float | None, bool]] = []
+        if train_step is not None or loss_floor != "auto":
+            with torch.no_grad():
+                found.append(_floor(loss_floor, lambda: call_model(work, inputs), targets, loss_fn))
+
+        def first_output(output: Any) -> None:
+            if not found:
+                found.append(_floor(loss_floor, lambda: output, targets, loss_fn))
+
+        opt = make_optimizer(optimizer, work) if taken is None else taken.opt
         try:
             log = train(
                 work,
@@ -122,15 +148,20 @@ def overfit_one_batch(
                 opt,
                 steps=steps,
                 max_seconds=max_seconds,
-                done=reached(target_fraction, floor, min_steps),
+                done=lambda losses: reached(target_fraction, found[0][0], min_steps)(losses),
                 max_steps=max_steps,
-                extend=lambda losses: still_falling(losses, floor, target_fraction),
+                extend=lambda losses: still_falling(losses, found[0][0], target_fraction),
                 train_step=train_step,
+                first_output=first_output,
+                start=None if taken is None else taken.first,
             )
         except TrainStepFailed as exc:
             return train_step_skip("overfit_one_batch", exc)
-        work.train()
-        output = call_model(work, inputs)
+        floor, negated = found[0] if found else (None, False)
+        output = log.last_output  # the last step's forward, in train mode
+        if output is None:
+            work.train()
+            output = call_model(work, inputs)
         spec = describe_loss(loss_fn, output, targets)
         m: dict[str, Any] = {
             "batch_size": layout.size,
@@ -206,24 +237,23 @@ def overfit_one_batch(
         and math.isfinite(curve.end_fraction)
         and curve.end_fraction <= target_fraction
     )
-    return _judge_overfit(m, kind, message, spec, floor, eval_gap)
+    return judge_overfit(m, kind, message, spec, floor, eval_gap)
 
 
 def _floor(
     loss_floor: float | Literal["auto"] | None,
-    model: nn.Module,
-    inputs: Any,
+    untrained_output: Callable[[], Any],
     targets: Any,
     loss_fn: LossFn,
 ) -> tuple[float | None, bool]:
     """The floor to judge the loss against and, for a loss with none found ("auto"),
     whether one constant output already drives it to ``-inf`` (a negated likelihood:
     :func:`.lossfloor.unbounded_for_a_constant`; not asked of log-probability losses).
-    Both read one forward of the untrained copy."""
+    Both read one output of the untrained model."""
     if loss_floor != "auto":
         return loss_floor, False
-    with torch.no_grad():
-        output = call_model(model, inputs)
+    output = untrained_output()
+    output = output.detach() if isinstance(output, torch.Tensor) else output
     floor = estimate_floor(loss_fn, output, targets)
     if floor is not None or describe_loss(loss_fn, output, targets).expects == "log_probs":
         return floor, False
@@ -231,90 +261,3 @@ def _floor(
         return None, unbounded_for_a_constant(loss_fn, output, targets)
     except Exception:
         return None, False
-
-
-def _judge_overfit(
-    m: dict[str, Any],
-    kind: str,
-    message: str,
-    spec: LossSpec,
-    floor: float | None,
-    eval_gap: float,
-) -> Finding:
-    lr = f", lr {fmt(m['lr'])}" if m.get("lr") is not None else ""
-    setup = f"(batch of {m['batch_size']}, {m['optimizer']}{lr})"
-    losses = m["losses"]
-    base = floor if floor is not None else 0.0
-    eval_loss = m.get("eval_loss")
-    if kind == "converged":
-        start = losses[0] - base
-        gap = eval_loss is not None and start > 0 and eval_loss - base > eval_gap * start
-        norms = m.get("norm_layers") or {}
-        if gap and norms and all(mom != 0 for mom in norms.values()):
-            m["train_eval_gap"] = True
-            return finding(
-                "overfit_one_batch",
-                Status.PASS,
-                f"one batch overfits in train mode {setup}: {message}. For information: in "
-                f"eval mode the loss on the same batch is {fmt(eval_loss or 0.0)}, as expected "
-                f"after {len(m['losses'])} steps on one batch — the running statistics of "
-                f"{len(norms)} BatchNorm layers (e.g. `{next(iter(norms))}`) lag behind "
-                "weights that changed fast",
-                m,
-            )
-        if gap and eval_loss is not None:
-            stale = [n for n, mom in norms.items() if mom == 0]
-            cause = (
-                f"BatchNorm layers with momentum 0 never update their running statistics "
-                f"({fmt_names(stale)})"
-                if stale
-                else "no BatchNorm layer explains it: a custom normalization without running "
-                "statistics, or a dropout that does not rescale by 1/(1-p) in training"
-            )
-            return finding(
-                "overfit_one_batch",
-                Status.FAIL,
-                f"one batch overfits in train mode {setup}: {message}; but in eval mode the "
-                f"loss on the same batch is {fmt(eval_loss)} ({fmt(eval_loss / losses[0])}× "
-                f"the start): train and eval mode disagree — {cause}",
-                m,
-            )
-        return finding(
-            "overfit_one_batch", Status.PASS, f"one batch overfits {setup}: {message}", m
-        )
-    if (
-        kind in ("oscillating", "plateau", "decreasing")
-        and eval_loss is not None
-        and losses[0] - base > 0
-        and eval_loss - base <= m["target_fraction"] * (losses[0] - base)
-        and eval_loss >= base
-    ):
-        return finding(
-            "overfit_one_batch",
-            Status.PASS,
-            f"one batch overfits {setup}: the eval-mode loss is {fmt(eval_loss)} (from "
-            f"{fmt(losses[0])}); the train-mode curve is noisy ({kind})",
-            m,
-        )
-    hints = []
-    act = m.get("final_activation")
-    if spec.expects == "logits" and act is not None:
-        hints.append(f"the outputs pass through {act} before {spec.source}, which expects logits")
-    if kind == "nan" and "nonfinite" in m:
-        where = describe_nonfinite(m["nonfinite"])
-        if where:
-            hints.append(f"after the last step {where}")
-    if m.get("train_step"):
-        hints.append(
-            "the fit ran the team's train_step — see `training_step` for how it treats gradients and the learning rate"
-        )
-    hint = (" Also: " + "; ".join(hints) + ".") if hints else ""
-    status = Status.WARN if kind == "decreasing" else Status.FAIL
-    lead = (
-        "the loss is being maximized"
-        if kind == "rising" and (m.get("unbounded_for_a_constant") or m.get("sign_flipped"))
-        else "overfitting one batch is unstable"
-        if m["reached_target"]
-        else "could not overfit one batch"
-    )
-    return finding("overfit_one_batch", status, f"{lead} {setup}: {message}.{hint}", m)

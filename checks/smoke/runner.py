@@ -35,7 +35,7 @@ from .loop import OptimizerFactory, TrainStep
 from .lossinfo import LossFn
 from .results import Finding, SmokeReport, finding, summarize_exception
 from .shared_fit import FITTING_CHECKS, SharedFit, with_cap
-from .state import seeded, threads
+from .state import reusing_copies, seeded, threads
 from .tensors import TakeSamples
 
 BatchCheck = Callable[..., Finding]
@@ -73,8 +73,16 @@ _TAKES_TRAIN_STEP = {"training_step", "overfit_one_batch", "memorize", "val_impr
 _TAKES_SAMPLES = {"batch_independence", "input_dependence"}
 _FITS = {"overfit_one_batch", "memorize", "val_improves"}
 # The checks that read a pass an earlier check made (see .first_pass): the shared forward
-# (made by forward), and the forward and backward params_update steps (made by finite).
-_READS_SHARED_PASS = {"output_shape", "loss_input", "initial_loss", "params_update"}
+# (made by forward, traced for finite), the backward params_update steps (by finite), and
+# the step overfit_one_batch goes on from (by params_update).
+_READS_SHARED_PASS = {
+    "output_shape",
+    "loss_input",
+    "initial_loss",
+    "finite",
+    "params_update",
+    "overfit_one_batch",
+}
 
 
 def run(
@@ -167,10 +175,10 @@ def run(
     train_data, val_data = _split_data(data)
     findings: list[Finding] = []
     t0 = time.perf_counter()
-    with threads(num_threads), seeded(None), first_pass.sharing():
+    with threads(num_threads), seeded(None), first_pass.sharing(selected), reusing_copies():
         model_runs = True
         shared = SharedFit(selected, with_cap(opts, max_seconds), optimizer, seed, train_step)
-        for name in selected:
+        for name in _run_order(selected, train_step):
             kwargs: dict[str, Any] = {"seed": seed, **opts.get(name, {})}
             if name in _TAKES_OPTIMIZER:
                 kwargs.setdefault("optimizer", optimizer)
@@ -214,7 +222,20 @@ def run(
             findings.append(result)
             if name == "forward" and result.status is not Status.PASS:
                 model_runs = False
+    findings.sort(key=lambda f: selected.index(f.name))  # reported in the documented order
     return SmokeReport(tuple(findings), time.perf_counter() - t0, seed)
+
+
+def _run_order(selected: list[str], train_step: TrainStep | None) -> list[str]:
+    """The order the checks run in: the documented one, except that overfit_one_batch runs
+    right after params_update when it goes on from that check's training step (the stepped
+    copy need not wait through the other checks). Every check is isolated and seeded, so
+    the order changes no finding."""
+    order = list(selected)
+    if train_step is None and "params_update" in order and "overfit_one_batch" in order:
+        order.remove("overfit_one_batch")
+        order.insert(order.index("params_update") + 1, "overfit_one_batch")
+    return order
 
 
 def _is_lightning(model: nn.Module) -> bool:

@@ -239,3 +239,141 @@ def test_finite_judges_this_batchs_gradients_not_ones_the_model_carried() -> Non
     result = smoke.finite(model, (x, y), nn.CrossEntropyLoss())
     assert result.status is FindingStatus.PASS, result.message
     assert model.fc.weight.grad is None  # and the model is left without gradients
+
+
+def test_overfit_goes_on_from_the_step_params_update_took_and_judges_as_alone() -> None:
+    torch.manual_seed(0)
+    model, x, y = _CountingNet(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    loss = nn.CrossEntropyLoss()
+    sgd = lambda params: torch.optim.SGD(params, lr=0.5, momentum=0.9)  # noqa: E731
+    names = [*FIRST_PASS, "finite", "params_update", "input_scaling", "overfit_one_batch"]
+    _CountingNet.calls = 0
+    report = smoke.run(model, (x, y), loss, optimizer=sgd, checks=names)
+    fit = report.get("overfit_one_batch")
+    assert fit is not None
+    steps = fit.metrics["steps"]
+    # one forward for the first six checks (its step is overfit's first), one for
+    # input_scaling, overfit's other steps and its eval-mode forward
+    assert _CountingNet.calls == 1 + 1 + (steps - 1) + 1
+    alone = [getattr(smoke, name)(model, (x, y), loss) for name in names[:5]]
+    alone += [
+        smoke.params_update(model, (x, y), loss, optimizer=sgd),
+        smoke.input_scaling(model, (x, y), loss),
+        smoke.overfit_one_batch(model, (x, y), loss, optimizer=sgd),
+    ]
+
+    def same(f: Any) -> tuple[Any, ...]:
+        metrics = {k: v for k, v in f.metrics.items() if k != "seconds"}
+        return f.name, f.status, f.message, metrics
+
+    assert [same(f) for f in report.findings] == [same(f) for f in alone]
+
+
+def test_overfit_with_its_own_optimizer_starts_afresh() -> None:
+    torch.manual_seed(0)
+    model, x, y = _CountingNet(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    loss = nn.CrossEntropyLoss()
+    adam = lambda params: torch.optim.Adam(params, lr=0.05)  # noqa: E731
+    options = {"overfit_one_batch": {"optimizer": adam}}
+    report = smoke.run(
+        model,
+        (x, y),
+        loss,
+        checks=["finite", "params_update", "overfit_one_batch"],
+        options=options,
+    )
+    alone = smoke.overfit_one_batch(model, (x, y), loss, optimizer=adam)
+    shared = report.get("overfit_one_batch")
+    assert shared is not None and shared.metrics["losses"] == alone.metrics["losses"]
+    assert shared.metrics["optimizer"] == "Adam"
+
+
+def _deep_copies(monkeypatch: pytest.MonkeyPatch) -> list[type]:
+    """Counts the deep copies the checks make of a model (each copy of a module tree once)."""
+    from mltestscore.checks.smoke import state
+
+    made: list[type] = []
+    real = state.copy.deepcopy
+
+    def counting(obj: Any, memo: Any = None) -> Any:
+        if memo is None and isinstance(obj, nn.Module):
+            made.append(type(obj))
+        return real(obj, memo)
+
+    monkeypatch.setattr(state.copy, "deepcopy", counting)
+    return made
+
+
+def test_one_copy_serves_every_check_and_is_restored_between_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import contextlib
+
+    s = zoo.build("cnn_digits")  # BatchNorm: a forward moves its running statistics
+    made = _deep_copies(monkeypatch)
+    pooled = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer, data=s.data)
+    assert len(made) == 1, made  # one copy, handed from check to check
+    monkeypatch.setattr(runner, "reusing_copies", contextlib.nullcontext)
+    made.clear()
+    fresh = smoke.run(s.model, s.batch, s.loss_fn, optimizer=s.optimizer, data=s.data)
+    assert len(made) > 5  # without the pool every check copies the model
+    strip = lambda f: (f.name, f.status, {k: v for k, v in f.metrics.items() if k != "seconds"})  # noqa: E731
+    assert [strip(f) for f in pooled.findings] == [strip(f) for f in fresh.findings]
+
+
+class _Remembers(nn.Module):
+    """Keeps the last batch's mean as an attribute: state a copy carries from call to call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.last: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shift = 0.0 if self.last is None else float(self.last)
+        self.last = x.detach().mean()
+        out: torch.Tensor = self.fc(x) + shift
+        return out
+
+
+def test_a_copy_that_kept_state_across_calls_is_not_handed_out_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    torch.manual_seed(0)
+    model, x, y = _Remembers(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    loss = nn.CrossEntropyLoss()
+    names = ["input_scaling", "input_dependence", "eval_mode"]
+    made = _deep_copies(monkeypatch)
+    report = smoke.run(model, (x, y), loss, checks=names)
+    assert len(made) == len(names)  # each restore refused: a fresh copy per check
+    alone = [getattr(smoke, n)(model, (x, y), loss) for n in names]
+    assert [f.metrics for f in report.findings] == [f.metrics for f in alone]
+
+
+def test_a_restored_copy_is_the_copy_deepcopy_makes() -> None:
+    from mltestscore.checks.smoke import state
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 3))
+    model[2].weight.requires_grad_(False)
+    with state.reusing_copies():
+        with state.working_copy(model) as work:
+            work.train()
+            work(torch.randn(16, 4)).sum().backward()  # running statistics move, grads land
+            with torch.no_grad():
+                work[0].weight.data.add_(1.0)  # a write no version counter sees
+            work[0].bias.requires_grad_(False)
+            work[2].weight.requires_grad_(True)
+            work.eval()
+        with state.working_copy(model) as again:
+            assert again is work  # handed back, restored, handed out again
+            fresh = state.copy.deepcopy(model)
+            for (n, a), (_, b) in zip(
+                again.state_dict(keep_vars=True).items(),
+                fresh.state_dict(keep_vars=True).items(),
+                strict=True,
+            ):
+                assert torch.equal(a, b), n
+                assert a.requires_grad == b.requires_grad, n
+            assert all(p.grad is None for p in again.parameters())
+            assert [m.training for m in again.modules()] == [m.training for m in fresh.modules()]
