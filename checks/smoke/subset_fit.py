@@ -15,6 +15,7 @@ from .closed_forms import known_constant
 from .curve import remaining
 from .data import Samples
 from .loop import OptimizerFactory, TrainStep, make_optimizer, train
+from .lossfloor import OutputAdam
 from .lossinfo import LossFn, accuracy, describe_loss, estimate_floor
 from .state import isolated
 from .tensors import call_model, loss_value, model_device, to_device
@@ -189,12 +190,9 @@ def fit_constant(
 ) -> float:
     """:func:`constant_baseline` found numerically (Adam on the constant), for any loss."""
     const = torch.zeros((1, *out.shape[1:]), dtype=out.dtype, device=out.device, requires_grad=True)
-    opt = torch.optim.Adam([const], lr=0.1)
+    opt = OutputAdam([const], lr=0.1)
     with torch.enable_grad():
         for _ in range(steps):
-            opt.zero_grad()
-            loss = loss_fn(const.expand_as(out), y)
-            torch.autograd.backward(loss)
-            opt.step()
+            opt.step(loss_fn(const.expand_as(out), y))
     with torch.no_grad():
         return loss_value(loss_fn(const.expand_as(val_out), y_val))

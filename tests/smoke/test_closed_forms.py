@@ -178,3 +178,35 @@ def test_one_constant_output_drives_only_a_negated_likelihood_to_minus_infinity(
     assert not unbounded_for_a_constant(gaussian_nll, out, y)
     assert unbounded_for_a_constant(lambda o, t: -gaussian_nll(o, t), out, y)
     assert not unbounded_for_a_constant(nn.MSELoss(), torch.zeros(N), y)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_searches_adam_is_torchs_adam_bit_for_bit(dtype: torch.dtype) -> None:
+    from mltestscore.checks.smoke.lossfloor import OutputAdam
+
+    torch.manual_seed(0)
+    start = [torch.randn(8, 3, dtype=dtype), torch.randn(5, dtype=dtype)]
+    target = torch.randn(8, 3, dtype=dtype)
+
+    def loss_of(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return F.gaussian_nll_loss(a, target, b.exp().mean().expand_as(a)) + (a**3).mean()
+
+    ours = [t.clone().requires_grad_(True) for t in start]
+    theirs = [t.clone().requires_grad_(True) for t in start]
+    mine, reference = OutputAdam(ours, lr=0.07), torch.optim.Adam(theirs, lr=0.07)
+    for _ in range(200):
+        mine.step(loss_of(*ours))
+        reference.zero_grad()
+        loss_of(*theirs).backward()
+        reference.step()
+    for a, b in zip(ours, theirs, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_the_searches_adam_leaves_an_output_the_loss_does_not_reach_alone() -> None:
+    from mltestscore.checks.smoke.lossfloor import OutputAdam
+
+    used, unused = torch.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+    opt = OutputAdam([used, unused], lr=0.1)
+    opt.step((used**2).sum())
+    assert not torch.equal(used, torch.ones(3)) and torch.equal(unused, torch.ones(3))
