@@ -44,7 +44,10 @@ def batch_independence(
     output with respect to every other sample's input must vanish (relative to its own,
     ``tolerance``). Other inputs (token ids, …): replacing every other sample must leave
     sample i's output unchanged. Checked for the first, middle and last sample, in **eval
-    mode**, because BatchNorm legitimately mixes samples in train mode. Inputs whose
+    mode**, because BatchNorm legitimately mixes samples in train mode. With at least two
+    other samples in the batch, one backward probes the three together (a gradient that
+    reaches any other sample's input is a leak) and each is probed alone only then, to
+    name the pair. Inputs whose
     samples are not a leading dimension (offsets, a PackedSequence) need
     ``take_samples(inputs, index) -> inputs``; without it the check is skipped. A model
     whose eval output is random (see ``eval_mode``) is judged by gradients only.
@@ -59,7 +62,7 @@ def batch_independence(
         if layout.ragged is not None:
             m["ragged"] = layout.ragged
         if layout.ragged is None:
-            m.update(_gradient_leaks(work, inputs, layout, indices))
+            m.update(_gradient_leaks(work, inputs, layout, indices, tolerance))
         else:
             m["gradient_leak"] = None
         if not layout.can_take_inputs:
@@ -94,8 +97,12 @@ def batch_independence(
     return _judge_independence(m, tolerance)
 
 
+#: Samples outside the probed ones that let one backward probe them together.
+_OUTSIDE = 2
+
+
 def _gradient_leaks(
-    model: nn.Module, inputs: Any, layout: BatchLayout, indices: list[int]
+    model: nn.Module, inputs: Any, layout: BatchLayout, indices: list[int], tolerance: float
 ) -> dict[str, Any]:
     leaves: list[torch.Tensor] = []
 
@@ -117,19 +124,43 @@ def _gradient_leaks(
     if not outs:
         return {"gradient_leak": None}
     weights = [torch.randn_like(t) for t, _ in outs]  # a random projection: no cancellation
-    worst, pair = 0.0, None
-    for i in indices:
+
+    def projection(samples: list[int]) -> torch.Tensor:
         proj = torch.zeros((), device=outs[0][0].device)
         for (t, d), w in zip(outs, weights, strict=True):
-            proj = proj + (t.select(d, i) * w.select(d, i)).sum()
-        grads = torch.autograd.grad(proj, leaves, retain_graph=True, allow_unused=True)
+            for i in samples:
+                proj = proj + (t.select(d, i) * w.select(d, i)).sum()
+        return proj
+
+    def per_sample(g: torch.Tensor, leaf: torch.Tensor) -> torch.Tensor | None:
+        d = layout.dim_of(leaf)
+        return None if d is None else g.abs().transpose(0, d).reshape(layout.size, -1).sum(1)
+
+    if layout.size - len(indices) >= _OUTSIDE:
+        # one backward for the probed samples together: a gradient reaching any other
+        # sample's input is a leak; only then is each probed alone, to name the pair
+        grads = torch.autograd.grad(
+            projection(indices), leaves, retain_graph=True, allow_unused=True
+        )
+        combined = 0.0
         for leaf, g in zip(leaves, grads, strict=True):
-            if g is None:
+            per = None if g is None else per_sample(g, leaf)
+            if per is None:
                 continue
-            d = layout.dim_of(leaf)
-            if d is None:
+            own = float(per[indices].sum().item())
+            outside = per.clone()
+            outside[indices] = 0
+            most = float(outside.max().item())
+            combined = max(combined, most / own if own > 0 else float(most > 0))
+        if combined <= tolerance:
+            return {"gradient_leak": combined, "gradient_pair": None}
+    worst, pair = 0.0, None
+    for i in indices:
+        grads = torch.autograd.grad(projection([i]), leaves, retain_graph=True, allow_unused=True)
+        for leaf, g in zip(leaves, grads, strict=True):
+            per = None if g is None else per_sample(g, leaf)
+            if per is None:
                 continue
-            per = g.abs().transpose(0, d).reshape(layout.size, -1).sum(1)
             own = float(per[i].item())
             others = per.clone()
             others[i] = 0

@@ -306,6 +306,59 @@ def test_batch_independence_catches_mixing(name: str) -> None:
     assert f.status is FAIL and "influence each other" in f.message and has_number(f.message)
 
 
+class _Shifted(nn.Module):
+    """Sample i's output reads sample i + shift's input (a roll along the batch)."""
+
+    def __init__(self, shift: int) -> None:
+        super().__init__()
+        self.fc, self.shift = nn.Linear(4, 3), shift
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.fc(x + 0.5 * torch.roll(x, -self.shift, 0) if self.shift else x)
+        return out
+
+
+def _counting_grads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = torch.autograd.grad
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch.autograd, "grad", counting)
+    return calls
+
+
+def test_batch_independence_probes_its_samples_in_one_backward_when_none_leaks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _counting_grads(monkeypatch)
+    x = torch.randn(16, 4)
+    f = smoke.batch_independence(_Shifted(0), (x, torch.zeros(16)))
+    assert f.status is PASS and len(calls) == 1, f.message
+
+
+@pytest.mark.parametrize("shift", [1, 8])  # 8 of 16: sample 0 reads sample 8, a probed one
+def test_batch_independence_names_the_pair_a_leak_joins(
+    monkeypatch: pytest.MonkeyPatch, shift: int
+) -> None:
+    calls = _counting_grads(monkeypatch)
+    x = torch.randn(16, 4)
+    f = smoke.batch_independence(_Shifted(shift), (x, torch.zeros(16)))
+    assert f.status is FAIL and len(calls) == 1 + 3, f.message
+    i, j = f.metrics["gradient_pair"]
+    assert j == (i + shift) % 16 and f"sample {i}'s output" in f.message
+
+
+def test_batch_independence_probes_each_sample_of_a_small_batch_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _counting_grads(monkeypatch)
+    f = smoke.batch_independence(_Shifted(1), (torch.randn(4, 4), torch.zeros(4)))
+    assert f.status is FAIL and len(calls) == 3, f.message
+
+
 class TokenModel(nn.Module):
     def __init__(self, mix: bool) -> None:
         super().__init__()
