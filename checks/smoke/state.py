@@ -36,10 +36,11 @@ def working_copy(model: nn.Module) -> Iterator[nn.Module]:
     except Exception:
         clone = None
     if clone is not None:
-        if pool is None:
+        spare = _spare(model, clone) if pool is not None else None
+        if pool is None or spare is None:
             yield clone
         else:
-            yield from _lend(_Spare.of(model, clone), pool)
+            yield from _lend(spare, pool)
         return
     state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
     flags = [(p, p.requires_grad) for p in model.parameters()]
@@ -111,6 +112,16 @@ class _Spare:
         for m, mode in self.modes:
             m.training = mode
         return True
+
+
+def _spare(original: nn.Module, clone: nn.Module) -> _Spare | None:
+    """The copy as a spare, or None when it cannot be one (its parameters and buffers do
+    not pair with the original's, as a custom ``__deepcopy__`` may leave them): it is then
+    used once, as a plain deep copy."""
+    try:
+        return _Spare.of(original, clone)
+    except Exception:
+        return None
 
 
 def _tensors(model: nn.Module) -> list[torch.Tensor]:

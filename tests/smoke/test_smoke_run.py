@@ -377,3 +377,20 @@ def test_a_restored_copy_is_the_copy_deepcopy_makes() -> None:
                 assert a.requires_grad == b.requires_grad, n
             assert all(p.grad is None for p in again.parameters())
             assert [m.training for m in again.modules()] == [m.training for m in fresh.modules()]
+
+
+class _CopiesWithoutItsHead(_CountingNet):
+    """A custom ``__deepcopy__`` whose copy has fewer parameters than the original."""
+
+    def __deepcopy__(self, memo: Any) -> nn.Module:
+        twin = _CountingNet()
+        twin.load_state_dict(self.state_dict())
+        twin.extra = nn.Linear(1, 1)  # parameters no longer pair with the original's
+        return twin
+
+
+def test_a_copy_that_does_not_pair_with_the_model_is_used_once_not_an_error() -> None:
+    torch.manual_seed(0)
+    model, x, y = _CopiesWithoutItsHead(), torch.randn(16, 4), torch.randint(0, 3, (16,))
+    report = smoke.run(model, (x, y), nn.CrossEntropyLoss(), checks=["forward", "eval_mode"])
+    assert not report.errors, [f.message for f in report.errors]
